@@ -1,0 +1,66 @@
+namespace LogPipeline.Ingest.Indexing;
+
+/// <summary>
+/// The ECS field names the worker writes, the index template maps and the dashboards query.
+/// One list so the three cannot drift apart; names follow Elastic's own nginx integration.
+/// </summary>
+public static class EcsFields
+{
+    public const string Timestamp = "@timestamp";
+    public const string Message = "message";
+
+    public const string SourceIp = "source.ip";
+    public const string SourceAddress = "source.address";
+    public const string SourceGeoCountryIsoCode = "source.geo.country_iso_code";
+    public const string SourceGeoCountryName = "source.geo.country_name";
+    public const string NetworkForwardedIp = "network.forwarded_ip";
+
+    public const string UserName = "user.name";
+
+    public const string UrlOriginal = "url.original";
+    public const string UrlPath = "url.path";
+    public const string UrlQuery = "url.query";
+    public const string UrlDomain = "url.domain";
+
+    public const string HttpRequestMethod = "http.request.method";
+    public const string HttpRequestReferrer = "http.request.referrer";
+    public const string HttpVersion = "http.version";
+    public const string HttpResponseStatusCode = "http.response.status_code";
+    public const string HttpResponseBodyBytes = "http.response.body.bytes";
+
+    public const string UserAgentOriginal = "user_agent.original";
+    public const string UserAgentName = "user_agent.name";
+    public const string UserAgentVersion = "user_agent.version";
+    public const string UserAgentOsName = "user_agent.os.name";
+    public const string UserAgentOsVersion = "user_agent.os.version";
+    public const string UserAgentOsFull = "user_agent.os.full";
+    public const string UserAgentDeviceName = "user_agent.device.name";
+
+    public const string EventKind = "event.kind";
+    public const string EventCategory = "event.category";
+    public const string EventType = "event.type";
+    public const string EventOutcome = "event.outcome";
+    public const string EventDataset = "event.dataset";
+    public const string EventModule = "event.module";
+    public const string EventCreated = "event.created";
+    public const string EventIngested = "event.ingested";
+    public const string EventDuration = "event.duration";
+    public const string EventOriginal = "event.original";
+
+    public const string NginxRequestTime = "nginx.access.request_time";
+    public const string NginxUpstreamResponseTime = "nginx.access.upstream_response_time";
+    /// <summary>Hour of day (0–23) in the log's own offset, for the hour-of-day panel.</summary>
+    public const string NginxHourOfDay = "nginx.access.hour_of_day";
+    /// <summary>ISO day of week (1 = Monday … 7 = Sunday) in the log's own offset.</summary>
+    public const string NginxDayOfWeek = "nginx.access.day_of_week";
+    public const string NginxTruncated = "nginx.access.truncated";
+
+    public const string LogFilePath = "log.file.path";
+    public const string LogOffset = "log.offset";
+    public const string HostName = "host.name";
+    public const string DataStreamType = "data_stream.type";
+    public const string DataStreamDataset = "data_stream.dataset";
+    public const string DataStreamNamespace = "data_stream.namespace";
+    public const string EcsVersion = "ecs.version";
+    public const string Tags = "tags";
+}
