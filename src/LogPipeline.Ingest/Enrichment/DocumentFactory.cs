@@ -1,0 +1,391 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Unicode;
+using LogPipeline.Ingest.Enrichment.GeoIp;
+using LogPipeline.Ingest.Enrichment.Serialization;
+using LogPipeline.Ingest.Enrichment.UserAgents;
+using LogPipeline.Ingest.Parsing;
+
+namespace LogPipeline.Ingest.Enrichment;
+
+/// <summary>
+/// parse (compiled log format) → enrich (client address, country, user agent) → one ECS document.
+/// Thread-safe: shared parts are immutable or concurrent; per-call buffers live in a thread-static
+/// <see cref="PerThread"/> owned by the calling thread.
+/// </summary>
+public sealed class DocumentFactory : IDocumentFactory
+{
+    private static readonly JsonEncodedText EventKind = JsonEncodedText.Encode("event");
+    private static readonly JsonEncodedText[] Web = [JsonEncodedText.Encode("web")];
+    private static readonly JsonEncodedText[] Access = [JsonEncodedText.Encode("access")];
+    private static readonly JsonEncodedText Success = JsonEncodedText.Encode("success");
+    private static readonly JsonEncodedText Failure = JsonEncodedText.Encode("failure");
+    private static readonly JsonEncodedText Nginx = JsonEncodedText.Encode("nginx");
+    private static readonly JsonEncodedText[][] TagSets = BuildTagSets();
+
+    [ThreadStatic]
+    private static PerThread? t_state;
+
+    private readonly AccessLogFormat _format;
+    private readonly GeoIpLookup _geo;
+    private readonly UserAgentParser _userAgents;
+    private readonly TimeProvider _time;
+    private readonly JsonEncodedText _dataset;
+    private readonly JsonEncodedText _type;
+    private readonly JsonEncodedText _dataStreamDataset;
+    private readonly JsonEncodedText _namespace;
+    private readonly JsonEncodedText _ecsVersion = JsonEncodedText.Encode(DocumentDefaults.EcsVersion);
+
+    public DocumentFactory(AccessLogFormat format, GeoIpLookup geo, UserAgentParser userAgents, DocumentDefaults defaults, TimeProvider time)
+    {
+        _format = format;
+        _geo = geo;
+        _userAgents = userAgents;
+        _time = time;
+        _dataset = JsonEncodedText.Encode("nginx.access");
+        _type = JsonEncodedText.Encode(defaults.DataStreamType);
+        _dataStreamDataset = JsonEncodedText.Encode(defaults.DataStreamDataset);
+        _namespace = JsonEncodedText.Encode(defaults.DataStreamNamespace);
+    }
+
+    [Flags]
+    private enum Tag
+    {
+        None = 0,
+        PrivateIp = 1,
+        InvalidRequest = 2,
+        Truncated = 4,
+    }
+
+    public DocumentResult TryCreate(ReadOnlySpan<byte> line, in SourceInfo source, IBufferWriter<byte> output)
+    {
+        if (line.IsEmpty)
+        {
+            return DocumentResult.Fail("empty line");
+        }
+
+        if (!Utf8.IsValid(line))
+        {
+            // A line cut at the shipper's MaxLineBytes can end inside a multi-byte character; drop that tail.
+            line = source.Truncated ? TrimIncompleteTail(line) : line;
+            if (!Utf8.IsValid(line))
+            {
+                return DocumentResult.Fail("line is not valid UTF-8");
+            }
+        }
+
+        var state = t_state ??= new PerThread();
+        var error = _format.TryParse(line, state.Scratch(line.Length), out var record);
+        var tags = Tag.None;
+        if (error is not null)
+        {
+            // What was read before the cut is still worth indexing; a whole line that does not fit is not.
+            if (!source.Truncated || record.Timestamp is null)
+            {
+                return DocumentResult.Fail(error);
+            }
+        }
+
+        if (source.Truncated)
+        {
+            tags |= Tag.Truncated;
+        }
+
+        var b = state.Builder;
+        b.Clear();
+        var timestamp = record.Timestamp ?? source.ReceivedAt;
+        b.Set(DocumentField.Timestamp, timestamp);
+        b.Set(DocumentField.Message, line);
+        b.Set(DocumentField.EventOriginal, line);
+        b.Set(DocumentField.EventKind, EventKind);
+        b.Set(DocumentField.EventCategory, Web);
+        b.Set(DocumentField.EventType, Access);
+        b.Set(DocumentField.EventDataset, _dataset);
+        b.Set(DocumentField.EventModule, Nginx);
+        b.Set(DocumentField.EventCreated, _time.GetUtcNow());
+        b.Set(DocumentField.EventIngested, source.ReceivedAt);
+        b.Set(DocumentField.NginxHourOfDay, timestamp.Hour);
+        b.Set(DocumentField.NginxDayOfWeek, timestamp.DayOfWeek == DayOfWeek.Sunday ? 7 : (int)timestamp.DayOfWeek);
+
+        if (AddClient(b, ref record))
+        {
+            tags |= Tag.PrivateIp;
+        }
+
+        AddRequest(b, ref record);
+        if (record.InvalidRequest)
+        {
+            tags |= Tag.InvalidRequest;
+        }
+
+        if (record.Status is { } status)
+        {
+            b.Set(DocumentField.HttpResponseStatusCode, status);
+            b.Set(DocumentField.EventOutcome, status >= 400 ? Failure : Success);
+        }
+
+        if (record.BodyBytes is { } bytes)
+        {
+            b.Set(DocumentField.HttpResponseBodyBytes, bytes);
+        }
+
+        if (record.RequestTime is { } requestTime)
+        {
+            b.Set(DocumentField.NginxRequestTime, requestTime);
+            b.Set(DocumentField.EventDuration, (long)Math.Round(requestTime * 1e9));
+        }
+
+        if (record.UpstreamResponseTime is { } upstream)
+        {
+            b.Set(DocumentField.NginxUpstreamResponseTime, upstream);
+        }
+
+        AddUserAgent(b, ref record, state);
+        if (source.Truncated)
+        {
+            b.Set(DocumentField.NginxTruncated, true);
+        }
+
+        b.Set(DocumentField.LogFilePath, source.File);
+        if (source.Offset is { } offset)
+        {
+            b.Set(DocumentField.LogOffset, offset);
+        }
+
+        b.Set(DocumentField.HostName, source.Source);
+        b.Set(DocumentField.DataStreamType, _type);
+        b.Set(DocumentField.DataStreamDataset, _dataStreamDataset);
+        b.Set(DocumentField.DataStreamNamespace, _namespace);
+        b.Set(DocumentField.EcsVersion, _ecsVersion);
+        if (tags != Tag.None)
+        {
+            b.Set(DocumentField.Tags, TagSets[(int)tags]);
+        }
+
+        var writer = state.Writer(output);
+        b.WriteTo(writer);
+        writer.Flush();
+        return DocumentResult.Ok;
+    }
+
+    /// <summary>
+    /// source.ip = the first public address in X-Forwarded-For (the client as the first proxy saw it), else
+    /// the first address there, else $remote_addr; $remote_addr then goes to network.forwarded_ip. Returns true
+    /// when the client address is not public (tagged private_ip, no geo).
+    /// </summary>
+    private bool AddClient(DocumentBuilder b, ref AccessLogRecord record)
+    {
+        var remote = TryParseIp(record.RemoteAddr);
+        var client = remote;
+        if (!record.XForwardedFor.IsEmpty)
+        {
+            IPAddress? firstForwarded = null;
+            IPAddress? firstPublic = null;
+            var list = record.XForwardedFor;
+            while (!list.IsEmpty && firstPublic is null)
+            {
+                var comma = list.IndexOf((byte)',');
+                var entry = (comma < 0 ? list : list[..comma]).Trim((byte)' ');
+                list = comma < 0 ? default : list[(comma + 1)..];
+                if (TryParseIp(entry) is { } address)
+                {
+                    firstForwarded ??= address;
+                    firstPublic = IpRanges.IsNonPublic(address) ? null : address;
+                }
+            }
+
+            client = firstPublic ?? firstForwarded ?? remote;
+        }
+
+        if (client is null)
+        {
+            // "unix:" or another non-IP peer: keep what nginx wrote, as a plain address.
+            b.Set(DocumentField.SourceAddress, record.RemoteAddr);
+            return false;
+        }
+
+        SetIp(b, DocumentField.SourceAddress, client);
+        SetIp(b, DocumentField.SourceIp, client);
+        if (remote is not null && !ReferenceEquals(remote, client))
+        {
+            SetIp(b, DocumentField.NetworkForwardedIp, remote);
+        }
+
+        if (_geo.Find(client) is { } country)
+        {
+            b.Set(DocumentField.SourceGeoCountryIsoCode, country.IsoCode);
+            b.Set(DocumentField.SourceGeoCountryName, country.Name);
+            return false;
+        }
+
+        return IpRanges.IsNonPublic(client);
+    }
+
+    private static void AddRequest(DocumentBuilder b, ref AccessLogRecord record)
+    {
+        SetText(b, DocumentField.UserName, record.RemoteUser, record.Escaped);
+        b.Set(DocumentField.HttpRequestMethod, record.Method);
+        SetText(b, DocumentField.HttpRequestReferrer, record.Referer, record.Escaped);
+        if (record.Protocol.StartsWith("HTTP/"u8))
+        {
+            b.Set(DocumentField.HttpVersion, record.Protocol["HTTP/".Length..]);
+        }
+
+        SetText(b, DocumentField.UrlOriginal, record.Uri, record.Escaped);
+        SetText(b, DocumentField.UrlPath, record.Path, record.Escaped);
+        SetText(b, DocumentField.UrlQuery, record.Query, record.Escaped);
+        SetText(b, DocumentField.UrlDomain, record.Host, record.Escaped);
+    }
+
+    private void AddUserAgent(DocumentBuilder b, ref AccessLogRecord record, PerThread state)
+    {
+        if (record.UserAgent.IsEmpty)
+        {
+            return;
+        }
+
+        var decoded = state.Decoded(record.UserAgent.Length);
+        var length = record.Escaped ? NginxEscapes.Decode(record.UserAgent, decoded) : Copy(record.UserAgent, decoded);
+        var userAgent = decoded[..length];
+        b.Set(DocumentField.UserAgentOriginal, userAgent);
+        var info = _userAgents.Parse(userAgent);
+        b.Set(DocumentField.UserAgentName, info.Name);
+        b.Set(DocumentField.UserAgentVersion, info.Version);
+        b.Set(DocumentField.UserAgentOsName, info.OsName);
+        b.Set(DocumentField.UserAgentOsVersion, info.OsVersion);
+        b.Set(DocumentField.UserAgentOsFull, info.OsFull);
+        b.Set(DocumentField.UserAgentDeviceName, info.DeviceName);
+    }
+
+    private static int Copy(ReadOnlySpan<byte> value, Span<byte> destination)
+    {
+        value.CopyTo(destination);
+        return value.Length;
+    }
+
+    private static void SetText(DocumentBuilder b, DocumentField field, ReadOnlySpan<byte> value, bool escaped)
+    {
+        if (value.IsEmpty)
+        {
+            return;
+        }
+
+        if (!escaped)
+        {
+            b.Set(field, value);
+            return;
+        }
+
+        b.Commit(field, NginxEscapes.Decode(value, b.Reserve(value.Length)));
+    }
+
+    private static void SetIp(DocumentBuilder b, DocumentField field, IPAddress address)
+    {
+        // Canonical form: XFF entries may carry brackets or odd spellings the ip mapping would reject.
+        var span = b.Reserve(64);
+        b.Commit(field, address.TryFormat(span, out var written) ? written : 0);
+    }
+
+    private static IPAddress? TryParseIp(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty || value.Length > 64)
+        {
+            return null;
+        }
+
+        if (!IPAddress.TryParse(value, out var address))
+        {
+            return null;
+        }
+
+        // A zone id (fe80::1%eth0) means nothing outside that host and is not a valid ip field value.
+        return address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes()) : address;
+    }
+
+    private static ReadOnlySpan<byte> TrimIncompleteTail(ReadOnlySpan<byte> line)
+    {
+        for (var cut = 1; cut <= 3 && cut < line.Length; cut++)
+        {
+            if (Utf8.IsValid(line[..^cut]))
+            {
+                return line[..^cut];
+            }
+        }
+
+        return line;
+    }
+
+    private static JsonEncodedText[][] BuildTagSets()
+    {
+        var sets = new JsonEncodedText[8][];
+        for (var mask = 0; mask < sets.Length; mask++)
+        {
+            var tags = new List<JsonEncodedText>();
+            if ((mask & (int)Tag.PrivateIp) != 0)
+            {
+                tags.Add(JsonEncodedText.Encode("private_ip"));
+            }
+
+            if ((mask & (int)Tag.InvalidRequest) != 0)
+            {
+                tags.Add(JsonEncodedText.Encode("invalid_request"));
+            }
+
+            if ((mask & (int)Tag.Truncated) != 0)
+            {
+                tags.Add(JsonEncodedText.Encode("truncated"));
+            }
+
+            sets[mask] = [.. tags];
+        }
+
+        return sets;
+    }
+
+    /// <summary>Buffers reused by one thread across calls (never shared).</summary>
+    [SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as its thread; Utf8JsonWriter holds only managed buffers.")]
+    private sealed class PerThread
+    {
+        private static readonly JsonWriterOptions Options = new()
+        {
+            // The document goes to Elasticsearch, never into HTML: no need to \u-escape '<', '&' or non-ASCII.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            SkipValidation = false,
+        };
+
+        private readonly Utf8JsonWriter _writer = new(new ArrayBufferWriter<byte>(1), Options);
+        private byte[] _scratch = new byte[4096];
+        private byte[] _decoded = new byte[1024];
+
+        public DocumentBuilder Builder { get; } = new();
+
+        public Span<byte> Scratch(int length)
+        {
+            if (_scratch.Length < length)
+            {
+                _scratch = new byte[Math.Max(length, _scratch.Length * 2)];
+            }
+
+            return _scratch;
+        }
+
+        public Span<byte> Decoded(int length)
+        {
+            if (_decoded.Length < length)
+            {
+                _decoded = new byte[Math.Max(length, _decoded.Length * 2)];
+            }
+
+            return _decoded;
+        }
+
+        public Utf8JsonWriter Writer(IBufferWriter<byte> output)
+        {
+            _writer.Reset(output);
+            return _writer;
+        }
+    }
+}

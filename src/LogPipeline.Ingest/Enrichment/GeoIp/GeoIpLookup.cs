@@ -1,0 +1,63 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using MaxMind.Db;
+
+namespace LogPipeline.Ingest.Enrichment.GeoIp;
+
+/// <summary>A country found for an address: ISO 3166-1 alpha-2 code and English name.</summary>
+public sealed record Country(string IsoCode, string Name);
+
+/// <summary>
+/// Country of an address from the geo-whois-asn-country MaxMind DB (records <c>{country_code}</c>),
+/// memory-mapped so every worker process shares the page cache. Thread-safe: the reader is, and the
+/// name cache is a concurrent dictionary bounded by the number of countries.
+/// </summary>
+public sealed class GeoIpLookup : IDisposable
+{
+    private readonly Reader _reader;
+    private readonly ConcurrentDictionary<string, Country?> _countries = new(StringComparer.Ordinal);
+
+    public GeoIpLookup(string databasePath)
+    {
+        _reader = new Reader(databasePath, FileAccessMode.MemoryMapped);
+    }
+
+    /// <summary>Null when the address is not public or the database has no country for it.</summary>
+    public Country? Find(IPAddress address)
+    {
+        if (IpRanges.IsNonPublic(address))
+        {
+            return null;
+        }
+
+        var record = _reader.Find<CountryRecord>(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+        return record?.CountryCode is { Length: 2 } code ? _countries.GetOrAdd(code, ToCountry) : null;
+    }
+
+    public void Dispose() => _reader.Dispose();
+
+    private static Country? ToCountry(string code)
+    {
+        try
+        {
+            return new Country(code, new RegionInfo(code).EnglishName);
+        }
+        catch (ArgumentException)
+        {
+            // A code .NET does not know (e.g. a newly assigned one): keep the code, name it by the code.
+            return new Country(code, code);
+        }
+    }
+
+    internal sealed class CountryRecord
+    {
+        [Constructor]
+        public CountryRecord([MapKey("country_code")] string? countryCode)
+        {
+            CountryCode = countryCode;
+        }
+
+        public string? CountryCode { get; }
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+
+namespace LogPipeline.Ingest.Enrichment.GeoIp;
+
+/// <summary>Where the country database lives (section <c>GeoIp</c>).</summary>
+public sealed class GeoIpOptions
+{
+    public const string Section = "GeoIp";
+
+    /// <summary>The geo-whois-asn-country MaxMind DB; relative paths are resolved against the binary's folder.</summary>
+    public string DatabasePath { get; set; } = "data/geo-whois-asn-country.mmdb";
+
+    public string ResolvedDatabasePath => Path.GetFullPath(DatabasePath, AppContext.BaseDirectory);
+}
+
+public sealed class GeoIpOptionsValidator : IValidateOptions<GeoIpOptions>
+{
+    public ValidateOptionsResult Validate(string? name, GeoIpOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.DatabasePath))
+        {
+            return ValidateOptionsResult.Fail("GeoIp:DatabasePath is required.");
+        }
+
+        return File.Exists(options.ResolvedDatabasePath)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"GeoIp:DatabasePath '{options.ResolvedDatabasePath}' does not exist (run build/fetch-data.sh data).");
+    }
+}

@@ -1,0 +1,66 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.RepresentationModel;
+
+namespace LogPipeline.Ingest.Enrichment.UserAgents;
+
+/// <summary>uap-core's regexes.yaml: three ordered rule lists (user agent, OS, device).</summary>
+internal sealed class UapRegexes
+{
+    private UapRegexes(UapRule[] userAgents, UapRule[] operatingSystems, UapRule[] devices)
+    {
+        UserAgents = userAgents;
+        OperatingSystems = operatingSystems;
+        Devices = devices;
+    }
+
+    public UapRule[] UserAgents { get; }
+
+    public UapRule[] OperatingSystems { get; }
+
+    public UapRule[] Devices { get; }
+
+    /// <summary>
+    /// Loads and compiles every regex once. Interpreted (not Compiled): with the result cache a regex runs
+    /// only for a user agent not seen recently, and compiling ~1,200 regexes would cost seconds at start.
+    /// uap-core uses no lookbehind/backreference-heavy constructs, but the match timeout bounds any pathological
+    /// input anyway.
+    /// </summary>
+    public static UapRegexes Load(string path, TimeSpan matchTimeout)
+    {
+        using var reader = File.OpenText(path);
+        var yaml = new YamlStream();
+        yaml.Load(reader);
+        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        return new UapRegexes(
+            Rules(root, "user_agent_parsers", ["family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"], matchTimeout),
+            Rules(root, "os_parsers", ["os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"], matchTimeout),
+            Rules(root, "device_parsers", ["device_replacement", "brand_replacement", "model_replacement"], matchTimeout));
+    }
+
+    private static UapRule[] Rules(YamlMappingNode root, string section, string[] replacementKeys, TimeSpan matchTimeout)
+    {
+        if (!root.Children.TryGetValue(new YamlScalarNode(section), out var node) || node is not YamlSequenceNode list)
+        {
+            throw new InvalidDataException($"regexes.yaml has no '{section}' list");
+        }
+
+        var rules = new List<UapRule>(list.Children.Count);
+        foreach (var entry in list.Children.OfType<YamlMappingNode>())
+        {
+            var pattern = Scalar(entry, "regex") ?? throw new InvalidDataException($"a '{section}' entry has no regex");
+            var options = RegexOptions.CultureInvariant;
+            if (Scalar(entry, "regex_flag") == "i")
+            {
+                options |= RegexOptions.IgnoreCase;
+            }
+
+            var replacements = replacementKeys.Select(k => Scalar(entry, k)).ToArray();
+            rules.Add(new UapRule(new Regex(pattern, options, matchTimeout), replacements));
+        }
+
+        return [.. rules];
+    }
+
+    private static string? Scalar(YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlScalarNode scalar ? scalar.Value : null;
+}
