@@ -1,0 +1,277 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace LogPipeline.Testing.Kibana;
+
+/// <summary>
+/// A test double of the two Kibana endpoints <c>setup</c> uses: <c>GET /api/status</c> and
+/// <c>POST /api/saved_objects/_import</c> (checked like Kibana checks it: <c>kbn-xsrf</c> header, multipart field
+/// <c>file</c>, a <c>.ndjson</c> file name, every reference resolvable), plus <c>GET /api/saved_objects/&lt;type&gt;/&lt;id&gt;</c>
+/// to read imported objects back. Faults: not ready for a while, a required credential (401), an import that
+/// answers 200 with <c>success:false</c>. NEVER a runtime component. State is guarded by one lock.
+/// </summary>
+public sealed class KibanaStandIn : IAsyncDisposable
+{
+    private readonly HttpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _acceptLoop;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Type, string Id), JsonObject> _objects = [];
+    private readonly ConcurrentQueue<KibanaImportRequest> _imports = new();
+    private int _statusRequests;
+
+    private KibanaStandIn(HttpListener listener, Uri url, string version)
+    {
+        _listener = listener;
+        Url = url;
+        Version = version;
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    public Uri Url { get; }
+
+    /// <summary>What <c>/api/status</c> reports as <c>version.number</c>.</summary>
+    public string Version { get; set; }
+
+    /// <summary>When set, every request must carry exactly this <c>Authorization</c> header, else 401.</summary>
+    public string? RequiredAuthorization { get; set; }
+
+    /// <summary>The first N <c>/api/status</c> requests answer 503 (Kibana still starting).</summary>
+    public int NotReadyForRequests { get; set; }
+
+    /// <summary>Imports answer 200 with <c>success:false</c> and one error per object, as Kibana does for e.g. a conflict.</summary>
+    public bool FailImports { get; set; }
+
+    public int StatusRequests => Volatile.Read(ref _statusRequests);
+
+    /// <summary>Every import request as received, oldest first.</summary>
+    public IReadOnlyList<KibanaImportRequest> Imports => [.. _imports];
+
+    public static KibanaStandIn Start(string version = "8.15.0")
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            using var probe = new TcpListener(IPAddress.Loopback, 0);
+            probe.Start();
+            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+            probe.Stop();
+            var listener = new HttpListener();
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+                return new KibanaStandIn(listener, new Uri($"http://127.0.0.1:{port}/"), version);
+            }
+            catch (HttpListenerException) when (attempt < 10)
+            {
+                listener.Close();
+            }
+        }
+    }
+
+    /// <summary>An imported saved object, or null.</summary>
+    public JsonObject? SavedObject(string type, string id)
+    {
+        lock (_gate)
+        {
+            return _objects.TryGetValue((type, id), out var obj) ? (JsonObject)obj.DeepClone() : null;
+        }
+    }
+
+    public int SavedObjectCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _objects.Count;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Close();
+        try
+        {
+            await _acceptLoop;
+        }
+        catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
+
+        _stop.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _listener.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            _ = Task.Run(() => ServeAsync(context));
+        }
+    }
+
+    private async Task ServeAsync(HttpListenerContext context)
+    {
+        try
+        {
+            var request = context.Request;
+            using var buffer = new MemoryStream();
+            await request.InputStream.CopyToAsync(buffer);
+            var (status, body) = Route(request, buffer.ToArray());
+            var payload = Encoding.UTF8.GetBytes(body.ToJsonString());
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json; charset=utf-8";
+            context.Response.ContentLength64 = payload.Length;
+            await context.Response.OutputStream.WriteAsync(payload);
+            context.Response.Close();
+        }
+        catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
+        {
+            // The client went away or we are shutting down.
+        }
+    }
+
+    private (int Status, JsonObject Body) Route(HttpListenerRequest request, byte[] body)
+    {
+        var path = request.Url?.AbsolutePath ?? "/";
+        if (path == "/api/status")
+        {
+            Interlocked.Increment(ref _statusRequests);
+        }
+
+        if (RequiredAuthorization is { } required && request.Headers["Authorization"] != required)
+        {
+            return Error(401, "Unauthorized", "[security_exception]: unable to authenticate user");
+        }
+
+        switch (request.HttpMethod, path)
+        {
+            case ("GET", "/api/status"):
+                return StatusRequests <= NotReadyForRequests
+                    ? (503, new JsonObject { ["status"] = new JsonObject { ["overall"] = new JsonObject { ["level"] = "unavailable" } } })
+                    : (200, new JsonObject
+                    {
+                        ["name"] = "kibana-stand-in",
+                        ["version"] = new JsonObject { ["number"] = Version, ["build_flavor"] = "default" },
+                        ["status"] = new JsonObject { ["overall"] = new JsonObject { ["level"] = "available" } },
+                    });
+            case ("POST", "/api/saved_objects/_import"):
+                return Import(request, body);
+            case ("GET", _) when path.StartsWith("/api/saved_objects/", StringComparison.Ordinal):
+                var parts = path["/api/saved_objects/".Length..].Split('/');
+                var found = parts.Length == 2 ? SavedObject(parts[0], Uri.UnescapeDataString(parts[1])) : null;
+                return found is null ? Error(404, "Not Found", $"Saved object [{string.Join('/', parts)}] not found") : (200, found);
+            default:
+                return Error(404, "Not Found", $"stand-in does not implement {request.HttpMethod} {path}");
+        }
+    }
+
+    private (int Status, JsonObject Body) Import(HttpListenerRequest request, byte[] body)
+    {
+        var contentType = request.ContentType ?? string.Empty;
+        var xsrf = request.Headers["kbn-xsrf"];
+        var part = MultipartPart.Find(contentType, body, "file");
+        _imports.Enqueue(new KibanaImportRequest(
+            contentType, xsrf, request.QueryString["overwrite"], part?.FieldName, part?.FileName, part?.ContentType, part?.Text));
+
+        if (xsrf is null)
+        {
+            return Error(400, "Bad Request", "Request must contain a kbn-xsrf header.");
+        }
+
+        if (part is null)
+        {
+            return Error(400, "Bad Request", "[request body.file]: expected value of type [Stream] but got [undefined]");
+        }
+
+        var extension = Path.GetExtension(part.FileName ?? string.Empty);
+        if (extension != ".ndjson")
+        {
+            return Error(400, "Bad Request", $"Invalid file extension {extension}");
+        }
+
+        var parsed = new List<JsonObject>();
+        foreach (var line in part.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            try
+            {
+                parsed.Add(JsonNode.Parse(line)!.AsObject());
+            }
+            catch (System.Text.Json.JsonException ex)
+            {
+                return Error(400, "Bad Request", "Unexpected token in JSON: " + ex.Message);
+            }
+        }
+
+        var errors = new JsonArray();
+        var successes = new JsonArray();
+        lock (_gate)
+        {
+            var inFile = parsed.Select(o => (Type: o["type"]?.GetValue<string>() ?? string.Empty, Id: o["id"]?.GetValue<string>() ?? string.Empty)).ToHashSet();
+            foreach (var obj in parsed)
+            {
+                var type = obj["type"]?.GetValue<string>() ?? string.Empty;
+                var id = obj["id"]?.GetValue<string>() ?? string.Empty;
+                var missing = (obj["references"] as JsonArray ?? [])
+                    .OfType<JsonObject>()
+                    .Select(r => (Type: r["type"]?.GetValue<string>() ?? string.Empty, Id: r["id"]?.GetValue<string>() ?? string.Empty))
+                    .Where(r => !inFile.Contains(r) && !_objects.ContainsKey(r))
+                    .ToList();
+                if (FailImports || missing.Count > 0 || obj["attributes"] is not JsonObject)
+                {
+                    errors.Add(new JsonObject
+                    {
+                        ["id"] = id,
+                        ["type"] = type,
+                        ["title"] = obj["attributes"]?["title"]?.DeepClone(),
+                        ["error"] = missing.Count > 0
+                            ? new JsonObject
+                            {
+                                ["type"] = "missing_references",
+                                ["references"] = new JsonArray([.. missing.Select(m => (JsonNode)new JsonObject { ["type"] = m.Type, ["id"] = m.Id })]),
+                            }
+                            : new JsonObject { ["type"] = "unknown", ["message"] = FailImports ? "injected failure (stand-in)" : "attributes missing", ["statusCode"] = 400 },
+                    });
+                    continue;
+                }
+
+                successes.Add(new JsonObject { ["type"] = type, ["id"] = id, ["meta"] = new JsonObject { ["title"] = obj["attributes"]?["title"]?.DeepClone() } });
+            }
+
+            // Like Kibana, nothing is written when any object fails to resolve.
+            if (errors.Count == 0)
+            {
+                foreach (var obj in parsed)
+                {
+                    _objects[(obj["type"]!.GetValue<string>(), obj["id"]!.GetValue<string>())] = (JsonObject)obj.DeepClone();
+                }
+            }
+        }
+
+        return errors.Count == 0
+            ? (200, new JsonObject { ["success"] = true, ["successCount"] = successes.Count, ["successResults"] = successes, ["warnings"] = new JsonArray() })
+            : (200, new JsonObject { ["success"] = false, ["successCount"] = 0, ["errors"] = errors, ["warnings"] = new JsonArray() });
+    }
+
+    private static (int, JsonObject) Error(int status, string error, string message) =>
+        (status, new JsonObject { ["statusCode"] = status, ["error"] = error, ["message"] = message });
+}
+
+/// <summary>One import request as the stand-in received it (what Kibana would look at).</summary>
+public sealed record KibanaImportRequest(
+    string ContentType, string? KbnXsrf, string? Overwrite, string? FieldName, string? FileName, string? PartContentType, string? Ndjson);
