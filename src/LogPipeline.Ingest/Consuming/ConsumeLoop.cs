@@ -1,0 +1,344 @@
+using System.Threading.Channels;
+using Confluent.Kafka;
+using LogPipeline.Hosting.Kafka;
+using LogPipeline.Ingest.Diagnostics;
+using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Pipeline;
+using Microsoft.Extensions.Logging;
+
+namespace LogPipeline.Ingest.Consuming;
+
+/// <summary>
+/// The consume stage. One dedicated thread owns the <see cref="IConsumer{TKey,TValue}"/> and everything in this
+/// class (trackers, in-flight count, pause state): it polls, registers each record's offset, hands the record
+/// to the processing worker of its partition, and applies completions coming back from the indexers
+/// (StoreOffset, and Commit on revoke and at shutdown, are thus called on the owning thread only).
+/// Backpressure: above Indexing:MaxInFlightMessages the assigned partitions are paused while polling goes on,
+/// so max.poll.interval.ms is never exceeded however long Elasticsearch is down.
+/// </summary>
+internal sealed class ConsumeLoop
+{
+    private readonly KafkaConsumerOptions _options;
+    private readonly KafkaSecurityOptions _security;
+    private readonly IndexingOptions _indexing;
+    private readonly IngestMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Dictionary<int, OffsetTracker> _trackers = [];
+    private readonly List<int> _touched = [];
+    private ChannelReader<Completion> _completions = null!;
+    private long _inFlight;
+    private bool _paused;
+    private int _pausedPartitions;
+    private long _lastPollTimestamp;
+
+    public ConsumeLoop(KafkaConsumerOptions options, KafkaSecurityOptions security, IndexingOptions indexing, IngestMetrics metrics, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _security = security;
+        _indexing = indexing;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _lastPollTimestamp = time.GetTimestamp();
+    }
+
+    /// <summary>Time since the loop last polled Kafka (liveness), readable from any thread.</summary>
+    public TimeSpan SinceLastPoll => _time.GetElapsedTime(Interlocked.Read(ref _lastPollTimestamp));
+
+    /// <summary>
+    /// Runs until <paramref name="stop"/> (then drains: flush, store, commit, close) or <paramref name="abort"/>
+    /// (then leaves at once, committing nothing new: a crash as far as delivery is concerned).
+    /// </summary>
+    public void Run(
+        ChannelWriter<ConsumeResult<byte[], byte[]>>[] workers,
+        ChannelReader<Completion> completions,
+        CancellationTokenSource abandon,
+        CancellationToken stop,
+        CancellationToken abort)
+    {
+        _completions = completions;
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClientConfigs.Consumer(_options, _security))
+            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
+            .SetPartitionsRevokedHandler(OnRevoked)
+            .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
+            .SetErrorHandler((_, error) => IngestLog.KafkaError(_logger, error.Reason, error.IsFatal))
+            .Build();
+        consumer.Subscribe(_options.Topic);
+        var nextLag = _time.GetTimestamp();
+        try
+        {
+            while (!stop.IsCancellationRequested && !abort.IsCancellationRequested)
+            {
+                ApplyCompletions(consumer);
+                ApplyBackpressure(consumer);
+                Interlocked.Exchange(ref _lastPollTimestamp, _time.GetTimestamp());
+                ConsumeResult<byte[], byte[]>? record;
+                try
+                {
+                    record = consumer.Consume(_paused ? 20 : 100);
+                }
+                catch (ConsumeException ex)
+                {
+                    IngestLog.KafkaError(_logger, ex.Error.Reason, ex.Error.IsFatal);
+                    continue;
+                }
+
+                if (record is not null && !record.IsPartitionEOF)
+                {
+                    Dispatch(record, workers, abort);
+                }
+
+                if (_time.GetTimestamp() >= nextLag)
+                {
+                    UpdateLag(consumer);
+                    nextLag = _time.GetTimestamp() + _time.TimestampFrequency;
+                }
+            }
+        }
+        finally
+        {
+            foreach (var writer in workers)
+            {
+                writer.TryComplete();
+            }
+
+            if (!abort.IsCancellationRequested)
+            {
+                Drain(consumer, abandon);
+                consumer.Close();
+                IngestLog.Stopped(_logger);
+            }
+        }
+    }
+
+    private void Dispatch(ConsumeResult<byte[], byte[]> record, ChannelWriter<ConsumeResult<byte[], byte[]>>[] workers, CancellationToken abort)
+    {
+        var partition = record.Partition.Value;
+        if (!_trackers.TryGetValue(partition, out var tracker))
+        {
+            tracker = new OffsetTracker();
+            _trackers[partition] = tracker;
+        }
+
+        tracker.Add(record.Offset.Value);
+        _inFlight++;
+        _metrics.SetInFlight(_inFlight);
+        _metrics.Consumed.Increment();
+        var writer = workers[partition % workers.Length];
+        while (!writer.TryWrite(record))
+        {
+            // Only when a worker's queue is full despite the in-flight limit; the poll interval is far away.
+            writer.WaitToWriteAsync(abort).AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    private void ApplyBackpressure(IConsumer<byte[], byte[]> consumer)
+    {
+        if (!_paused && _inFlight >= _indexing.MaxInFlightMessages)
+        {
+            _paused = true;
+            _pausedPartitions = -1;
+            IngestLog.Paused(_logger, _inFlight);
+        }
+        else if (_paused && _inFlight <= _indexing.MaxInFlightMessages / 2)
+        {
+            _paused = false;
+            consumer.Resume(consumer.Assignment);
+            IngestLog.Resumed(_logger);
+            return;
+        }
+
+        // Partitions assigned during a pause start unpaused: pause again whenever the assignment changed.
+        if (_paused && consumer.Assignment.Count != _pausedPartitions)
+        {
+            consumer.Pause(consumer.Assignment);
+            _pausedPartitions = consumer.Assignment.Count;
+        }
+    }
+
+    /// <summary>Applies every completion already waiting; stores the offsets that moved.</summary>
+    private void ApplyCompletions(IConsumer<byte[], byte[]> consumer)
+    {
+        while (_completions.TryRead(out var completion))
+        {
+            _inFlight -= completion.Positions.Length;
+            if (completion.Abandoned)
+            {
+                // Never completed: the trackers stay behind these offsets, so nothing after them is committed.
+                continue;
+            }
+
+            foreach (var position in completion.Positions)
+            {
+                // A partition revoked meanwhile has no tracker: its completion no longer matters to this member.
+                if (_trackers.TryGetValue(position.Partition, out var tracker))
+                {
+                    tracker.Complete(position.Offset);
+                    if (!_touched.Contains(position.Partition))
+                    {
+                        _touched.Add(position.Partition);
+                    }
+                }
+            }
+        }
+
+        _metrics.SetInFlight(_inFlight);
+        foreach (var partition in _touched)
+        {
+            var tracker = _trackers[partition];
+            var before = tracker.Pending;
+            if (tracker.TryAdvance(out var next))
+            {
+                _metrics.Committed.Increment(before - tracker.Pending);
+                try
+                {
+                    consumer.StoreOffset(new TopicPartitionOffset(_options.Topic, partition, next));
+                }
+                catch (KafkaException ex)
+                {
+                    IngestLog.CommitFailed(_logger, ex.Error.Reason);
+                }
+            }
+        }
+
+        _touched.Clear();
+    }
+
+    /// <summary>Blocks up to <paramref name="timeout"/> for a completion to arrive, then applies what came.</summary>
+    private bool WaitForCompletions(IConsumer<byte[], byte[]> consumer, TimeSpan timeout)
+    {
+        bool more;
+        try
+        {
+            more = _completions.WaitToReadAsync().AsTask().Wait(timeout);
+        }
+        catch (AggregateException)
+        {
+            more = false;
+        }
+
+        ApplyCompletions(consumer);
+        return more;
+    }
+
+    private void OnAssigned(List<TopicPartition> partitions)
+    {
+        foreach (var tp in partitions)
+        {
+            _trackers[tp.Partition.Value] = new OffsetTracker();
+        }
+
+        var list = string.Join(',', partitions.Select(p => p.Partition.Value));
+        IngestLog.Assigned(_logger, list);
+    }
+
+    /// <summary>
+    /// Cooperative revoke (on the consume thread, inside Consume): give the revoked partitions' in-flight
+    /// messages up to Kafka:RevokeTimeout to finish, commit what completed, forget the rest. Messages
+    /// abandoned here may still reach Elasticsearch; the new owner re-reads them and gets 409s (same _id).
+    /// </summary>
+    private void OnRevoked(IConsumer<byte[], byte[]> consumer, List<TopicPartitionOffset> partitions)
+    {
+        var revoked = partitions.Select(p => p.Partition.Value).ToList();
+        var deadline = _time.GetTimestamp() + (long)(_options.RevokeTimeout.TotalSeconds * _time.TimestampFrequency);
+        ApplyCompletions(consumer);
+        while (revoked.Any(p => _trackers.TryGetValue(p, out var t) && t.Pending > 0) && _time.GetTimestamp() < deadline)
+        {
+            WaitForCompletions(consumer, TimeSpan.FromMilliseconds(50));
+        }
+
+        var commits = new List<TopicPartitionOffset>();
+        var abandoned = 0;
+        foreach (var partition in revoked)
+        {
+            if (_trackers.Remove(partition, out var tracker))
+            {
+                abandoned += tracker.Pending;
+                if (tracker.Committable >= 0)
+                {
+                    commits.Add(new TopicPartitionOffset(_options.Topic, partition, tracker.Committable));
+                }
+            }
+        }
+
+        if (commits.Count > 0)
+        {
+            try
+            {
+                consumer.Commit(commits);
+            }
+            catch (KafkaException ex)
+            {
+                IngestLog.CommitFailed(_logger, ex.Error.Reason);
+            }
+        }
+
+        var revokedList = string.Join(',', revoked);
+        var committedList = string.Join(',', commits.Select(c => $"{c.Partition.Value}@{c.Offset.Value}"));
+        IngestLog.Revoked(_logger, revokedList, committedList, abandoned);
+    }
+
+    private void OnLost(List<TopicPartitionOffset> partitions)
+    {
+        foreach (var tp in partitions)
+        {
+            _trackers.Remove(tp.Partition.Value);
+        }
+
+        var list = string.Join(',', partitions.Select(p => p.Partition.Value));
+        IngestLog.Lost(_logger, list);
+    }
+
+    /// <summary>Shutdown: let in-flight batches finish (Indexing:DrainTimeout), store and commit, then close.</summary>
+    private void Drain(IConsumer<byte[], byte[]> consumer, CancellationTokenSource abandon)
+    {
+        IngestLog.Draining(_logger, _inFlight);
+        var deadline = _time.GetTimestamp() + (long)(_indexing.DrainTimeout.TotalSeconds * _time.TimestampFrequency);
+        ApplyCompletions(consumer);
+        while (_inFlight > 0 && _time.GetTimestamp() < deadline)
+        {
+            WaitForCompletions(consumer, TimeSpan.FromMilliseconds(50));
+        }
+
+        if (_inFlight > 0)
+        {
+            IngestLog.DrainTimedOut(_logger, _inFlight);
+            abandon.Cancel();
+            // Let the stages observe the cancellation and report their batches as abandoned.
+            var giveUp = _time.GetTimestamp() + (5 * _time.TimestampFrequency);
+            while (_inFlight > 0 && _time.GetTimestamp() < giveUp && !_completions.Completion.IsCompleted)
+            {
+                WaitForCompletions(consumer, TimeSpan.FromMilliseconds(50));
+            }
+        }
+
+        try
+        {
+            consumer.Commit();
+        }
+        catch (KafkaException ex) when (ex.Error.Code == ErrorCode.Local_NoOffset)
+        {
+        }
+        catch (KafkaException ex)
+        {
+            IngestLog.CommitFailed(_logger, ex.Error.Reason);
+        }
+    }
+
+    private void UpdateLag(IConsumer<byte[], byte[]> consumer)
+    {
+        long lag = 0;
+        foreach (var tp in consumer.Assignment)
+        {
+            var watermarks = consumer.GetWatermarkOffsets(tp);
+            var position = consumer.Position(tp);
+            if (watermarks.High.Value >= 0 && position.Value >= 0)
+            {
+                lag += Math.Max(0, watermarks.High.Value - position.Value);
+            }
+        }
+
+        _metrics.SetLag(lag);
+    }
+}

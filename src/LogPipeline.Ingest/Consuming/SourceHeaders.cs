@@ -1,0 +1,83 @@
+using System.Buffers.Text;
+using System.Text;
+using Confluent.Kafka;
+using LogPipeline.Ingest.Enrichment;
+using LogPipeline.Ingest.Indexing;
+
+namespace LogPipeline.Ingest.Consuming;
+
+/// <summary>
+/// Reads the shipper's headers (<c>lp.source</c>, <c>lp.file</c>, <c>lp.offset</c>, <c>lp.truncated</c>) and derives
+/// the document id. One instance per processing worker (not thread-safe): it caches the last source and
+/// file strings, which repeat for long runs of messages, so most messages allocate no strings.
+/// </summary>
+internal sealed class SourceHeaders
+{
+    public const string SourceHeader = "lp.source";
+    public const string FileHeader = "lp.file";
+    public const string OffsetHeader = "lp.offset";
+    public const string TruncatedHeader = "lp.truncated";
+
+    private byte[] _lastSourceBytes = [];
+    private string _lastSource = string.Empty;
+    private byte[] _lastFileBytes = [];
+    private string _lastFile = string.Empty;
+
+    /// <summary>Fills <paramref name="id"/> (22 ASCII bytes) and returns what the factory needs to know.</summary>
+    public SourceInfo Read(ConsumeResult<byte[], byte[]> record, DateTimeOffset receivedAt, Span<byte> id)
+    {
+        byte[]? source = null, file = null, offset = null;
+        var truncated = false;
+        if (record.Message.Headers is { } headers)
+        {
+            for (var i = 0; i < headers.Count; i++)
+            {
+                var header = headers[i];
+                switch (header.Key)
+                {
+                    case SourceHeader:
+                        source = header.GetValueBytes();
+                        break;
+                    case FileHeader:
+                        file = header.GetValueBytes();
+                        break;
+                    case OffsetHeader:
+                        offset = header.GetValueBytes();
+                        break;
+                    case TruncatedHeader:
+                        truncated = header.GetValueBytes() is [(byte)'1'];
+                        break;
+                }
+            }
+        }
+
+        long? fileOffset = null;
+        if (file is not null && offset is not null && Utf8Parser.TryParse(offset, out long parsed, out var consumed) && consumed == offset.Length)
+        {
+            fileOffset = parsed;
+            DocumentId.FromSource(source ?? [], file, offset, id);
+        }
+        else
+        {
+            DocumentId.FromKafkaPosition(record.Topic, record.Partition.Value, record.Offset.Value, id);
+        }
+
+        return new SourceInfo(
+            source is null ? null : Cached(source, ref _lastSourceBytes, ref _lastSource),
+            file is null ? null : Cached(file, ref _lastFileBytes, ref _lastFile),
+            fileOffset,
+            truncated,
+            receivedAt);
+    }
+
+    private static string Cached(byte[] bytes, ref byte[] lastBytes, ref string last)
+    {
+        if (!bytes.AsSpan().SequenceEqual(lastBytes))
+        {
+            lastBytes = bytes;
+            last = Encoding.UTF8.GetString(bytes);
+        }
+
+        return last;
+    }
+}

@@ -1,0 +1,63 @@
+using System.Text;
+using Confluent.Kafka;
+using LogPipeline.Ingest.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace LogPipeline.Ingest.Pipeline;
+
+/// <summary>
+/// Sends refused messages to the dead-letter topic: the original key and bytes, the original headers plus
+/// <c>lp.error</c> and <c>lp.stage</c>. A publish completes only when the broker acknowledged it (the offset of
+/// the original may be committed only then) and is retried until it is, or until the pipeline gives up at
+/// shutdown. Thread-safe (the Confluent producer is).
+/// </summary>
+internal sealed class DeadLetterPublisher(
+    IProducer<byte[], byte[]> producer,
+    string topic,
+    IngestMetrics metrics,
+    Backoff backoff,
+    ILogger logger)
+{
+    public const string ErrorHeader = "lp.error";
+    public const string StageHeader = "lp.stage";
+    public const string ParseStage = "parse";
+    public const string IndexStage = "index";
+
+    private const int MaxReasonBytes = 4096;
+
+    public string Topic => topic;
+
+    public async Task PublishAsync(ConsumeResult<byte[], byte[]> record, string stage, string reason, CancellationToken abandon)
+    {
+        var headers = new Headers();
+        if (record.Message.Headers is { } original)
+        {
+            foreach (var header in original)
+            {
+                headers.Add(header.Key, header.GetValueBytes());
+            }
+        }
+
+        var reasonBytes = Encoding.UTF8.GetBytes(reason);
+        headers.Add(ErrorHeader, reasonBytes.Length <= MaxReasonBytes ? reasonBytes : reasonBytes[..MaxReasonBytes]);
+        headers.Add(StageHeader, Encoding.UTF8.GetBytes(stage));
+        var message = new Message<byte[], byte[]> { Key = record.Message.Key, Value = record.Message.Value, Headers = headers };
+
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await producer.ProduceAsync(topic, message, abandon);
+                (stage == ParseStage ? metrics.DeadLetteredParse : metrics.DeadLetteredIndex).Increment();
+                return;
+            }
+            catch (ProduceException<byte[], byte[]> ex) when (!abandon.IsCancellationRequested)
+            {
+                // The idempotent producer already retried within message.timeout.ms; keep trying: never drop.
+                metrics.DeadLetterRetries.Increment();
+                IngestLog.DeadLetterRetry(logger, ex.Error.Reason);
+                await backoff.DelayAsync(attempt, abandon);
+            }
+        }
+    }
+}

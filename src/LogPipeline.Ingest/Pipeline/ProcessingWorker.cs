@@ -1,0 +1,142 @@
+using System.Threading.Channels;
+using Confluent.Kafka;
+using LogPipeline.Ingest.Consuming;
+using LogPipeline.Ingest.Enrichment;
+using LogPipeline.Ingest.Indexing;
+
+namespace LogPipeline.Ingest.Pipeline;
+
+/// <summary>
+/// Parse/enrich stage: turns consumed messages into <c>_bulk</c> lines (action + the factory's document, no
+/// re-serialization) and cuts batches by count, bytes or age. Each worker owns a disjoint set of partitions
+/// (chosen by the consume loop), so one partition's messages keep their order; it runs on its own task and
+/// owns its current batch.
+/// </summary>
+internal sealed class ProcessingWorker(
+    ChannelReader<ConsumeResult<byte[], byte[]>> input,
+    ChannelWriter<Batch> output,
+    IDocumentFactory factory,
+    IndexingOptions options,
+    TimeProvider time)
+{
+    private static ReadOnlySpan<byte> ActionPrefix => "{\"create\":{\"_id\":\""u8;
+
+    private static ReadOnlySpan<byte> ActionSuffix => "\"}}\n"u8;
+
+    private readonly SourceHeaders _headers = new();
+    private Batch? _batch;
+
+    public async Task RunAsync(CancellationToken abort)
+    {
+        try
+        {
+            while (true)
+            {
+                if (input.TryRead(out var record))
+                {
+                    Add(record);
+                    if (_batch!.Items.Count >= options.BatchSize || _batch.Body.Length >= options.BatchBytes)
+                    {
+                        await EmitAsync(abort);
+                    }
+
+                    continue;
+                }
+
+                if (_batch is null)
+                {
+                    if (!await input.WaitToReadAsync(abort))
+                    {
+                        break;
+                    }
+
+                    continue;
+                }
+
+                var remaining = options.FlushInterval - time.GetElapsedTime(_batch.StartedAt);
+                if (remaining <= TimeSpan.Zero || !await WaitForInputAsync(remaining, abort))
+                {
+                    await EmitAsync(abort);
+                }
+            }
+
+            // Input completed: the consume loop is draining; the last partial batch goes out too.
+            if (_batch is not null)
+            {
+                await EmitAsync(abort);
+            }
+        }
+        finally
+        {
+            _batch?.Dispose();
+            _batch = null;
+        }
+    }
+
+    /// <summary>True when input arrived before the timeout; false on timeout or when the input completed.</summary>
+    private async Task<bool> WaitForInputAsync(TimeSpan timeout, CancellationToken abort)
+    {
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        timer.CancelAfter(timeout);
+        try
+        {
+            return await input.WaitToReadAsync(timer.Token);
+        }
+        catch (OperationCanceledException) when (!abort.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private void Add(ConsumeResult<byte[], byte[]> record)
+    {
+        _batch ??= new Batch(options.BatchSize, Math.Min(options.BatchBytes, 1024 * 1024), time.GetTimestamp());
+        var body = _batch.Body;
+        var start = body.Length;
+        Span<byte> id = stackalloc byte[DocumentId.Length];
+        var source = _headers.Read(record, time.GetUtcNow(), id);
+
+        body.Write(ActionPrefix);
+        body.Write(id);
+        body.Write(ActionSuffix);
+        var documentStart = body.Length;
+        DocumentResult result;
+        try
+        {
+            result = factory.TryCreate(record.Message.Value ?? [], source, body);
+        }
+#pragma warning disable CA1031 // A factory bug on one line must dead-letter that line, not stop the worker.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            result = DocumentResult.Fail($"document factory threw {ex.GetType().Name}: {ex.Message}");
+        }
+
+        if (result.Success && body.Length > documentStart)
+        {
+            body.WriteByte((byte)'\n');
+            _batch.Items.Add(new BatchItem(record, start, body.Length - start, null));
+            _batch.DocumentCount++;
+        }
+        else
+        {
+            body.Truncate(start);
+            _batch.Items.Add(new BatchItem(record, start, 0, result.Error ?? "document factory wrote no document"));
+        }
+    }
+
+    private async Task EmitAsync(CancellationToken abort)
+    {
+        var batch = _batch!;
+        _batch = null;
+        try
+        {
+            await output.WriteAsync(batch, abort);
+        }
+        catch
+        {
+            batch.Dispose();
+            throw;
+        }
+    }
+}
