@@ -1,0 +1,66 @@
+using System.Text;
+using LogPipeline.Bench.Measurement;
+using LogPipeline.Bench.Peers;
+using LogPipeline.Bench.Reporting;
+using LogPipeline.Bench.Workloads;
+using LogPipeline.Testing;
+
+namespace LogPipeline.Bench;
+
+/// <summary>Runs the selected parts and writes the report (console, bench/results/, and docs/ on a full run).</summary>
+public static class BenchCommand
+{
+    public static int Run(BenchOptions options)
+    {
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        Directory.CreateDirectory(options.ResultsDirectory);
+        var report = new StringBuilder();
+        var workloads = options.Quick ? Suites.Quick : Suites.Full;
+        var shipper = new LogPipelineShipper();
+        List<RunResult> shipperResults = [];
+        if (options.Runs("shipper"))
+        {
+            Console.WriteLine($"# Shipper side by side ({(options.Quick ? "quick" : "full")}; LogPipeline build: {shipper.Build})");
+            ITool[] tools = [new ClientLimit(), shipper, new RsyslogPeer(), new SyslogNgPeer()];
+            shipperResults = ShipperSuite.Run(workloads, tools, Path.Combine(options.ResultsDirectory, "logs"), cts.Token);
+            var chartDir = options.Publishes ? RepoPaths.Combine("docs", "benchmarks") : options.ResultsDirectory;
+            var charts = Charts.Write(chartDir, workloads, shipperResults);
+            var docsDir = options.Publishes ? RepoPaths.Combine("docs") : options.ResultsDirectory;
+            report.Append(ShipperSection.Render(workloads, shipperResults, shipper.Build, charts.Select(c => Path.GetRelativePath(docsDir, c))));
+        }
+
+        var text = DocumentHeader(options) + report;
+        Console.WriteLine();
+        Console.WriteLine(text);
+        var results = Path.Combine(options.ResultsDirectory, options.Quick ? "quick.md" : "full.md");
+        File.WriteAllText(results, text);
+        Console.WriteLine("written: " + results);
+        if (options.Publishes)
+        {
+            var docs = RepoPaths.Combine("docs", "benchmarks.md");
+            File.WriteAllText(docs, text);
+            Console.WriteLine("written: " + docs);
+        }
+
+        return 0;
+    }
+
+    private static string DocumentHeader(BenchOptions options) =>
+        $"""
+        # Benchmarks
+
+        Produced by `bench/run{(options.Quick ? " --quick" : string.Empty)}` (do not edit by hand: the full run rewrites this file).
+        Everything runs on this one machine, one measurement at a time; the machine may have been shared with
+        other builds while it ran, so treat differences under ~10% as noise.
+
+        ## Machine
+
+        {MarkdownReport.Machine()}
+
+        """;
+}

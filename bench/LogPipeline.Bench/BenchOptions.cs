@@ -1,0 +1,24 @@
+using LogPipeline.Testing;
+
+namespace LogPipeline.Bench;
+
+/// <summary>Command line: <c>[--quick] [--only shipper,micro,ingest]</c>.</summary>
+public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Parts)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        var quick = args.Contains("--quick");
+        var only = Array.IndexOf(args, "--only");
+        var parts = only >= 0 && only + 1 < args.Length
+            ? args[only + 1].Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>(["shipper", "micro", "ingest"], StringComparer.Ordinal);
+        return new BenchOptions(quick, parts);
+    }
+
+    public bool Runs(string part) => Parts.Contains(part);
+
+    public string ResultsDirectory => RepoPaths.Combine("bench", "results");
+
+    /// <summary>Only the full run of everything publishes to docs/.</summary>
+    public bool Publishes => !Quick && Parts.Count == 3;
+}

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using LogPipeline.Bench.Peers;
+using LogPipeline.Bench.Workloads;
+using LogPipeline.Testing.Kafka;
+
+namespace LogPipeline.Bench.Measurement;
+
+/// <summary>
+/// One tool on one workload: a fresh 3-broker mock cluster and topic, the tool as a child process, the
+/// generator writing the file, a consumer counting distinct lines, /proc sampling of the tool's tree.
+/// Every wait is bounded; the run ends by itself.
+/// </summary>
+public sealed class ShipperRun
+{
+    private const string Topic = "nginx-access";
+    private const int Partitions = 3;
+    private static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(1.5);
+    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(8);
+
+    private readonly ITool _tool;
+    private readonly WorkloadSpec _workload;
+    private readonly string _workRoot;
+    private readonly string _logsRoot;
+
+    public ShipperRun(ITool tool, WorkloadSpec workload, string workRoot, string logsRoot)
+    {
+        _tool = tool;
+        _workload = workload;
+        _workRoot = workRoot;
+        _logsRoot = logsRoot;
+    }
+
+    /// <summary>The writer of the run in progress, for the SIGUSR1 (reopen) handler; set/cleared by the run.</summary>
+    public static LogWriter? CurrentWriter { get; private set; }
+
+    public RunResult Execute(CancellationToken ct)
+    {
+        var name = $"{_workload.Name}-{_tool.Name.Replace(' ', '-')}";
+        var runDir = Path.Combine(_workRoot, name);
+        if (Directory.Exists(runDir))
+        {
+            Directory.Delete(runDir, recursive: true);
+        }
+
+        var logDir = Path.Combine(runDir, "logs");
+        Directory.CreateDirectory(logDir);
+        var logPath = Path.Combine(logDir, "access.log");
+        try
+        {
+            return ExecuteIn(runDir, logPath, ct);
+        }
+        finally
+        {
+            CopyOutput(runDir, name);
+            Directory.Delete(runDir, recursive: true);
+        }
+    }
+
+    private RunResult ExecuteIn(string runDir, string logPath, CancellationToken ct)
+    {
+        using var cluster = KafkaMockCluster.Start(3);
+        cluster.CreateTopic(Topic, Partitions);
+        var context = new ToolContext(runDir, logPath, cluster.BootstrapServers, Topic, _workload);
+        Directory.CreateDirectory(context.StateDirectory);
+        if (_tool.TailsFile)
+        {
+            if (_workload.Preloaded)
+            {
+                LogWriter.Preload(logPath, _workload.Lines);
+            }
+            else
+            {
+                File.WriteAllBytes(logPath, []);
+            }
+        }
+
+        var clock = Stopwatch.StartNew();
+        using var counter = new DeliveryCounter(cluster.BootstrapServers, Topic, Partitions, _workload.Lines, clock);
+        using var tool = _tool.Start(context);
+        var stats = new ProcessTreeStats(tool.Pid);
+        var writer = new LogWriter(_workload, logPath);
+        var t0 = TimeSpan.Zero;
+        if (_tool.TailsFile && !_workload.Preloaded)
+        {
+            // Give every tool the same head start to open the file and connect before lines arrive.
+            Thread.Sleep(StartupWait);
+            stats.Sample();
+            if (tool.HasExited)
+            {
+                return Failed($"exited at start (code {tool.ExitCode}): {tool.Tail()}");
+            }
+
+            t0 = clock.Elapsed;
+            CurrentWriter = writer;
+            _ = writer.RunAsync(ct);
+        }
+
+        var outage = new OutageSchedule(cluster, _workload, t0);
+        var written = () => _tool.TailsFile ? (_workload.Preloaded ? _workload.Lines : writer.Written) : _workload.Lines;
+        var lastProgress = (Count: -1L, At: clock.Elapsed);
+        var lastPrint = TimeSpan.Zero;
+        var deadline = t0 + ExpectedDuration() + TimeSpan.FromSeconds(60);
+        try
+        {
+            while (!ct.IsCancellationRequested && clock.Elapsed < deadline)
+            {
+                Thread.Sleep(100);
+                stats.Sample();
+                outage.Tick(clock.Elapsed);
+                var delivered = counter.Distinct;
+                if (delivered != lastProgress.Count)
+                {
+                    lastProgress = (delivered, clock.Elapsed);
+                }
+
+                if (clock.Elapsed - lastPrint >= TimeSpan.FromSeconds(2))
+                {
+                    lastPrint = clock.Elapsed;
+                    Console.WriteLine(
+                        $"    {_tool.Name,-13} {_workload.Name,-16} t={(clock.Elapsed - t0).TotalSeconds,5:0.0}s written {written(),9:N0} delivered {delivered,9:N0}/{_workload.Lines:N0} cpu {stats.CpuSeconds,5:0.00}s rss {stats.PeakRssMb,5:0.0} MB");
+                }
+
+                if (delivered >= _workload.Lines)
+                {
+                    break;
+                }
+
+                var writerDone = written() >= _workload.Lines && outage.Over(clock.Elapsed);
+                var quietSince = lastProgress.At > outage.EndsAt ? lastProgress.At : outage.EndsAt;
+                if (writerDone && clock.Elapsed - quietSince > Quiet)
+                {
+                    break;
+                }
+
+                if (tool.HasExited && _tool.TailsFile)
+                {
+                    return Failed($"exited during the run (code {tool.ExitCode}): {tool.Tail()}");
+                }
+            }
+
+            // A little longer to let stragglers land as duplicates, so duplicates are counted fairly.
+            Thread.Sleep(300);
+            stats.Sample();
+        }
+        finally
+        {
+            CurrentWriter = null;
+            outage.Restore();
+            tool.Stop(TimeSpan.FromSeconds(10));
+        }
+
+        var deliver = counter.Distinct == 0 ? 0 : (counter.LastNewAt - t0).TotalSeconds;
+        return new RunResult(
+            _tool.Name, _workload.Name, _workload.Lines, counter.Distinct, counter.Received - counter.Foreign,
+            stats.CpuSeconds, stats.PeakRssMb, deliver,
+            Note: counter.Foreign > 0 ? $"{counter.Foreign} messages without a sequence number" : null);
+    }
+
+    private RunResult Failed(string why) => RunResult.NotAvailable(_tool.Name, _workload.Name, _workload.Lines, "failed: " + why);
+
+    private TimeSpan ExpectedDuration() =>
+        _workload.Preloaded ? TimeSpan.FromSeconds(30) : TimeSpan.FromSeconds((double)_workload.Lines / _workload.LinesPerSecond);
+
+    private void CopyOutput(string runDir, string name)
+    {
+        var output = Path.Combine(runDir, "output.log");
+        if (File.Exists(output))
+        {
+            Directory.CreateDirectory(_logsRoot);
+            File.Copy(output, Path.Combine(_logsRoot, name + ".log"), overwrite: true);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text;
+using LogPipeline.Bench.Measurement;
+using LogPipeline.Bench.Workloads;
+
+namespace LogPipeline.Bench.Reporting;
+
+/// <summary>The shipper comparison: method, tables, charts, and where a peer beats us.</summary>
+public static class ShipperSection
+{
+    private const string Ours = "LogPipeline";
+
+    public static string Render(IReadOnlyList<WorkloadSpec> workloads, IReadOnlyList<RunResult> results, string build, IEnumerable<string> charts)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"""
+            ## Shipper: side by side on the same workload
+
+            Method: a generator writes nginx `combined` lines (~180 B, each tagged `seq=N`) to an access log on
+            /dev/shm; it rotates the file itself (the same external rotation for every tool) unless the row says
+            otherwise. Each tool runs as a child process in the foreground with its own config and state directory
+            (configs: `bench/peers/`), shipping to a fresh librdkafka mock cluster of 3 brokers (topic with 3
+            partitions) over loopback TCP. A consumer counts distinct sequence numbers: lost = written − distinct,
+            duplicated = received − distinct. CPU = utime+stime of the tool's process tree (/proc/&lt;pid&gt;/stat),
+            peak RSS = VmHWM. Time to deliver = last new line seen by the consumer − start of writing (preloaded:
+            − start of the tool). Every tool gets the same 1.5 s head start before lines are written.
+            "client limit" is the Confluent .NET producer (acks=all, idempotence, lz4, linger 5 ms — the settings
+            every tool is configured with) producing the same lines at the same rate from memory, without a file:
+            the ratios compare each tool with it. LogPipeline build measured: **{build}**.
+
+
+            """);
+        sb.Append(MarkdownReport.ShipperTables(workloads, results));
+        foreach (var chart in charts)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"![{Path.GetFileNameWithoutExtension(chart)}]({chart})\n\n");
+        }
+
+        sb.Append("### Where a peer does better than LogPipeline\n\n");
+        var wins = PeerWins(results).ToList();
+        sb.Append(wins.Count == 0 ? "Nowhere in this run.\n" : string.Join('\n', wins.Select(w => "- " + w)) + "\n");
+        sb.Append("\n### Against the targets\n\n");
+        sb.Append(Targets(results));
+        return sb.ToString();
+    }
+
+    private static IEnumerable<string> PeerWins(IReadOnlyList<RunResult> results)
+    {
+        foreach (var group in results.GroupBy(r => r.Workload))
+        {
+            var ours = group.FirstOrDefault(r => r.Tool == Ours);
+            foreach (var peer in group.Where(r => r.Tool is not Ours and not MarkdownReport.LimitTool && r.Available))
+            {
+                if (ours is null || !ours.Available)
+                {
+                    yield return $"{group.Key}: {peer.Tool} ran, LogPipeline did not ({ours?.Unavailable ?? "no row"}).";
+                    continue;
+                }
+
+                if (peer.Lost < ours.Lost)
+                {
+                    yield return $"{group.Key}: {peer.Tool} lost fewer lines ({peer.Lost:N0} vs {ours.Lost:N0}).";
+                }
+
+                if (peer.Duplicated < ours.Duplicated)
+                {
+                    yield return $"{group.Key}: {peer.Tool} duplicated fewer lines ({peer.Duplicated:N0} vs {ours.Duplicated:N0}).";
+                }
+
+                if (peer.CpuSeconds < ours.CpuSeconds)
+                {
+                    yield return $"{group.Key}: {peer.Tool} used less CPU ({MarkdownReport.F(peer.CpuSeconds, "0.00")} s vs {MarkdownReport.F(ours.CpuSeconds, "0.00")} s){(peer.Lost > 0 ? $", while losing {MarkdownReport.F(peer.LostPercent, "0.#")}% of the lines" : string.Empty)}.";
+                }
+
+                if (peer.PeakRssMb < ours.PeakRssMb)
+                {
+                    yield return $"{group.Key}: {peer.Tool} had a smaller peak RSS ({MarkdownReport.F(peer.PeakRssMb, "0.0")} MB vs {MarkdownReport.F(ours.PeakRssMb, "0.0")} MB).";
+                }
+
+                if (peer.Lost == 0 && ours.Lost == 0 && peer.DeliverSeconds < ours.DeliverSeconds * 0.95)
+                {
+                    yield return $"{group.Key}: {peer.Tool} delivered everything sooner ({MarkdownReport.F(peer.DeliverSeconds, "0.00")} s vs {MarkdownReport.F(ours.DeliverSeconds, "0.00")} s).";
+                }
+            }
+        }
+    }
+
+    private static string Targets(IReadOnlyList<RunResult> results)
+    {
+        var ours = results.Where(r => r.Tool == Ours && r.Available).ToList();
+        if (ours.Count == 0)
+        {
+            return "LogPipeline produced no rows in this run.\n";
+        }
+
+        var sb = new StringBuilder();
+        var lossy = ours.Where(r => r.Lost > 0).Select(r => r.Workload).ToList();
+        sb.Append(CultureInfo.InvariantCulture, $"- 0 lost everywhere: {(lossy.Count == 0 ? "**met**" : "**missed** in " + string.Join(", ", lossy))}\n");
+        var maxRss = ours.Max(r => r.PeakRssMb);
+        sb.Append(CultureInfo.InvariantCulture, $"- peak RSS ≤ 24 MB: {(maxRss <= 24 ? "**met**" : "**missed**")} (max {MarkdownReport.F(maxRss, "0.0")} MB)\n");
+        foreach (var r in ours)
+        {
+            var limit = results.FirstOrDefault(x => x.Workload == r.Workload && x.Tool == MarkdownReport.LimitTool && x.Available);
+            var rsyslog = results.FirstOrDefault(x => x.Workload == r.Workload && x.Tool == "rsyslog" && x.Available);
+            if (r.Workload.StartsWith("preloaded", StringComparison.Ordinal) && limit is { DeliverSeconds: > 0 })
+            {
+                var ratio = r.DeliverSeconds / limit.DeliverSeconds;
+                sb.Append(CultureInfo.InvariantCulture, $"- ≤ 1.25× the client limit ({r.Workload}): {(ratio <= 1.25 ? "**met**" : "**missed**")} ({MarkdownReport.F(ratio, "0.00")}×)\n");
+            }
+
+            if (rsyslog is not null)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"- CPU ≤ rsyslog's ({r.Workload}): {(r.CpuSeconds <= rsyslog.CpuSeconds ? "**met**" : "**missed**")} ({MarkdownReport.F(r.CpuSeconds, "0.00")} s vs {MarkdownReport.F(rsyslog.CpuSeconds, "0.00")} s)\n");
+            }
+        }
+
+        return sb.ToString();
+    }
+}
