@@ -47,6 +47,12 @@ internal sealed class ElasticsearchRawClient
     public async Task<JsonObject?> SendAsync(Elastic.Transport.HttpMethod method, string path, JsonNode? body, CancellationToken cancellationToken)
     {
         var (status, text) = await TrySendAsync(method, path, body, cancellationToken);
+        return EnsureSuccess(method, path, status, text);
+    }
+
+    /// <summary>The parsed body of a 2xx answer; otherwise a <see cref="SetupException"/> that says what to do.</summary>
+    public JsonObject? EnsureSuccess(Elastic.Transport.HttpMethod method, string path, int? status, string text)
+    {
         if (status is >= 200 and < 300)
         {
             return string.IsNullOrWhiteSpace(text) ? null : JsonNode.Parse(text) as JsonObject;
