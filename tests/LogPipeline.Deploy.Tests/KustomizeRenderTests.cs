@@ -163,4 +163,23 @@ public sealed class KustomizeRenderTests
             }
         }
     }
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public async Task Application_settings_are_documented_contract_keys(string target)
+    {
+        var rendered = await Kustomize.RenderAsync(target);
+        var ours = rendered.PodTemplates()
+            .SelectMany(p => p.Template.Spec.AllContainers().Select(c => (p.Owner, Container: c)))
+            .Where(x => x.Container.Image.Contains("logpipeline", StringComparison.Ordinal))
+            .ToList();
+        Assert.Equal(3, ours.Count); // shipper sidecar, ingest worker, setup Job
+        foreach (var (owner, container) in ours)
+        {
+            foreach (var env in (container.Env ?? []).Where(e => e.Name.Contains("__", StringComparison.Ordinal)))
+            {
+                Assert.True(Contracts.IsDocumented(env.Name), $"{target} {owner}/{container.Name}: {env.Name} is not a key in docs/contracts.md");
+            }
+        }
+    }
 }

@@ -1,0 +1,212 @@
+using LogPipeline.Deploy.Tests.Support;
+using Xunit;
+using YamlDotNet.RepresentationModel;
+
+namespace LogPipeline.Deploy.Tests;
+
+/// <summary>docker-compose.yml: the laptop stack.</summary>
+public sealed class ComposeTests
+{
+    private static readonly string[] ExpectedServices =
+        ["nginx", "shipper", "kafka", "kafka-init", "elasticsearch", "kibana", "setup", "ingest", "traffic"];
+
+    private static YamlMappingNode Compose() => Yaml.LoadMapping(Repo.Read("docker-compose.yml"));
+
+    private static YamlMappingNode Services(YamlMappingNode compose) => compose.Map("services");
+
+    [Fact]
+    public void Has_every_service_with_a_pinned_image()
+    {
+        var services = Services(Compose());
+        Assert.Equal(ExpectedServices.Order(StringComparer.Ordinal), services.Keys().Order(StringComparer.Ordinal));
+        foreach (var name in services.Keys())
+        {
+            var image = services.Map(name).Str("image");
+            Assert.False(string.IsNullOrEmpty(image), $"{name}: no image");
+            Assert.True(K8sExtensions.IsPinned(image), $"{name}: image '{image}' is not pinned");
+        }
+    }
+
+    [Fact]
+    public void Log_hand_off_is_a_tmpfs_volume_shared_by_nginx_and_the_shipper()
+    {
+        var compose = Compose();
+        var volume = compose.Map("volumes").Map("nginx-logs");
+        var opts = volume.Map("driver_opts");
+        Assert.Equal("tmpfs", opts.Str("type"));
+        Assert.Contains("size=", opts.Str("o"), StringComparison.Ordinal);
+
+        var services = Services(compose);
+        Assert.Contains("nginx-logs:/var/log/nginx", services.Map("nginx").Strings("volumes"));
+        Assert.Contains("nginx-logs:/var/log/nginx", services.Map("shipper").Strings("volumes"));
+
+        var conf = Repo.Read("deploy/nginx/nginx.conf");
+        Assert.Contains("access_log  /var/log/nginx/access.log combined;", conf, StringComparison.Ordinal);
+        Assert.Contains("real_ip_header    X-Forwarded-For;", conf, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Shipper_shares_nginx_pid_namespace_and_rotates_at_50KB()
+    {
+        var services = Services(Compose());
+        var shipper = services.Map("shipper");
+        var nginx = services.Map("nginx");
+
+        Assert.Equal("service:nginx", shipper.Str("pid"));
+        Assert.Equal(nginx.Str("user"), shipper.Str("user")); // same uid: allowed to signal nginx
+
+        var env = shipper.Environment();
+        Assert.Equal("/var/log/nginx/access.log", env["Shipper__Path"]);
+        Assert.Equal("51200", env["Shipper__Rotation__MaxBytes"]);
+        Assert.Equal("1", env["Shipper__Rotation__Keep"]);
+        Assert.Equal("kafka:9092", env["Kafka__BootstrapServers"]);
+        Assert.Equal("nginx-access", env["Kafka__Topic"]);
+
+        // The pid file is on a volume both mount, where nginx.conf writes it.
+        var pidFile = env["Shipper__Rotation__PidFile"];
+        var pidDir = Path.GetDirectoryName(pidFile)!;
+        var shipperVolume = shipper.Strings("volumes").Single(v => v.Split(':')[1] == pidDir).Split(':')[0];
+        Assert.Contains(nginx.Strings("volumes"), v => v.StartsWith(shipperVolume + ":" + pidDir, StringComparison.Ordinal));
+        Assert.Contains($"pid               {pidFile};", Repo.Read("deploy/nginx/nginx.conf"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_published_port_is_bound_to_loopback()
+    {
+        var services = Services(Compose());
+        var ports = services.Keys().SelectMany(s => services.Map(s).Strings("ports").Select(p => (s, p))).ToList();
+        Assert.NotEmpty(ports);
+        Assert.All(ports, p => Assert.True(p.p.StartsWith("127.0.0.1:", StringComparison.Ordinal), $"{p.s}: port {p.p} not bound to 127.0.0.1"));
+    }
+
+    [Fact]
+    public void Start_order_uses_healthchecks()
+    {
+        var services = Services(Compose());
+        foreach (var name in new[] { "nginx", "kafka", "elasticsearch", "kibana" })
+        {
+            var test = services.Map(name).Map("healthcheck").Strings("test");
+            Assert.NotEmpty(test);
+        }
+
+        // service_healthy only on services that have a healthcheck; chiseled images (no shell,
+        // no curl) have none, so dependants use service_started.
+        foreach (var name in services.Keys())
+        {
+            if (services.Map(name).Get("depends_on") is not YamlMappingNode deps)
+            {
+                continue;
+            }
+
+            foreach (var dep in deps.Keys())
+            {
+                var condition = deps.Map(dep).Str("condition");
+                var depHasHealthcheck = services.Map(dep).Get("healthcheck") is not null;
+                if (condition == "service_healthy")
+                {
+                    Assert.True(depHasHealthcheck, $"{name} waits for {dep} to be healthy, but {dep} has no healthcheck");
+                }
+                else
+                {
+                    Assert.Contains(condition, new[] { "service_started", "service_completed_successfully" });
+                }
+            }
+        }
+
+        static string? Cond(YamlMappingNode s, string name, string dep) => s.Map(name).Map("depends_on").Map(dep).Str("condition");
+        Assert.Equal("service_healthy", Cond(services, "shipper", "nginx"));
+        Assert.Equal("service_completed_successfully", Cond(services, "shipper", "kafka-init"));
+        Assert.Equal("service_healthy", Cond(services, "kafka-init", "kafka"));
+        Assert.Equal("service_healthy", Cond(services, "kibana", "elasticsearch"));
+        Assert.Equal("service_healthy", Cond(services, "setup", "kibana"));
+        Assert.Equal("service_completed_successfully", Cond(services, "ingest", "setup"));
+        Assert.Equal("service_healthy", Cond(services, "traffic", "nginx"));
+    }
+
+    [Fact]
+    public void Data_lives_on_named_volumes_and_setup_targets_kibana()
+    {
+        var compose = Compose();
+        var services = Services(compose);
+        var volumes = compose.Map("volumes").Keys().ToHashSet(StringComparer.Ordinal);
+        Assert.Contains("kafka-data", volumes);
+        Assert.Contains("es-data", volumes);
+        Assert.Contains(services.Map("kafka").Strings("volumes"), v => v.StartsWith("kafka-data:", StringComparison.Ordinal));
+        Assert.Contains(services.Map("elasticsearch").Strings("volumes"), v => v.StartsWith("es-data:", StringComparison.Ordinal));
+
+        Assert.Equal(["setup"], services.Map("setup").Strings("command"));
+        Assert.Equal("http://kibana:5601", services.Map("setup").Environment()["Kibana__Url"]);
+
+        // The laptop profile runs Elasticsearch without security, and says so.
+        Assert.Equal("false", services.Map("elasticsearch").Environment()["xpack.security.enabled"]);
+        Assert.Contains("security DISABLED", Repo.Read("docker-compose.yml"), StringComparison.Ordinal);
+
+        // Build contexts and mounted files exist.
+        foreach (var name in services.Keys())
+        {
+            if (services.Map(name).Get("build") is YamlMappingNode build)
+            {
+                Assert.True(File.Exists(Repo.PathOf(build.Str("dockerfile")!)), $"{name}: missing Dockerfile");
+            }
+
+            foreach (var mount in services.Map(name).Strings("volumes").Where(v => v.StartsWith("./", StringComparison.Ordinal)))
+            {
+                var source = mount.Split(':')[0];
+                Assert.True(Path.Exists(Repo.PathOf(source[2..])), $"{name}: mounted path {source} does not exist");
+            }
+        }
+    }
+
+    [Fact]
+    public void Application_settings_are_documented_contract_keys()
+    {
+        var services = Services(Compose());
+        foreach (var name in new[] { "shipper", "ingest", "setup" })
+        {
+            foreach (var key in services.Map(name).Environment().Keys.Where(k => k.Contains("__", StringComparison.Ordinal)))
+            {
+                Assert.True(Contracts.IsDocumented(key), $"{name}: {key} is not a key in docs/contracts.md");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Docker_compose_accepts_the_file()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string fileName;
+        string[] prefix;
+        if (Proc.Which("docker-compose") is { } v1)
+        {
+            (fileName, prefix) = (v1, []);
+        }
+        else if (Proc.Which("docker") is { } docker
+            && (await Proc.RunAsync(docker, ["compose", "version"], cancellationToken: ct)).ExitCode == 0)
+        {
+            (fileName, prefix) = (docker, ["compose"]);
+        }
+        else
+        {
+            Assert.Skip("neither docker-compose nor the docker compose plugin is installed (apt-get install -y docker-compose)");
+            return;
+        }
+
+        var result = await Proc.RunAsync(fileName, [.. prefix, "-f", Repo.PathOf("docker-compose.yml"), "config"], cancellationToken: ct);
+        Assert.True(result.ExitCode == 0, result.ToString());
+
+        // The normalised model keeps the invariants.
+        var config = Yaml.LoadMapping(result.StdOut);
+        var services = config.Map("services");
+        Assert.Equal("service:nginx", services.Map("shipper").Str("pid"));
+        Assert.Equal("tmpfs", config.Map("volumes").Map("nginx-logs").Map("driver_opts").Str("type"));
+        Assert.Equal(ExpectedServices.Length, services.Keys().Count());
+        foreach (var name in services.Keys())
+        {
+            foreach (var port in services.Map(name).Get("ports") is YamlSequenceNode seq ? seq.Children : [])
+            {
+                var text = port is YamlScalarNode s ? s.Value! : port.Str("host_ip")!;
+                Assert.StartsWith("127.0.0.1", text, StringComparison.Ordinal);
+            }
+        }
+    }
+}
