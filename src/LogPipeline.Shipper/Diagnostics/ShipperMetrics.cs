@@ -1,0 +1,86 @@
+using LogPipeline.Hosting.Metrics;
+
+namespace LogPipeline.Shipper.Diagnostics;
+
+/// <summary>
+/// Every counter the shipper exports on <c>/metrics</c>. Updated from the tail loop, the publisher and
+/// librdkafka's delivery thread; the instruments are lock-free (Interlocked), so any thread may update.
+/// </summary>
+internal sealed class ShipperMetrics
+{
+    public ShipperMetrics(MetricsRegistry registry)
+    {
+        LinesRead = registry.Counter("shipper_lines_read_total", "Lines read from the log files and handed to the producer.");
+        BytesRead = registry.Counter("shipper_bytes_read_total", "Bytes read from the log files (including newlines and skipped bytes).");
+        LinesDelivered = registry.Counter("shipper_lines_delivered_total", "Lines acknowledged by Kafka.");
+        BytesDelivered = registry.Counter("shipper_bytes_delivered_total", "Line bytes (message values) acknowledged by Kafka.");
+        LinesTruncated = registry.Counter("shipper_lines_truncated_total", "Lines longer than Shipper:MaxLineBytes, cut and flagged lp.truncated.");
+        LinesDropped = registry.Counter("shipper_lines_dropped_total", "Lines that could not be delivered (permanent Kafka error).");
+        BytesDropped = registry.Counter("shipper_bytes_dropped_total", "Bytes given up: unread data let go (backlog limit, unrecoverable truncation) or undeliverable lines.");
+        RotationsFollowed = registry.Counter("shipper_rotations_followed_total", "Times the live file was renamed or replaced and followed.");
+        RotationsPerformed = registry.Counter("shipper_rotations_performed_total", "Built-in rotations done by the shipper (rename + SIGUSR1).");
+        RotationsDeferred = registry.Counter("shipper_rotations_deferred_total", "Built-in rotations held off because the previous rotated file was not yet delivered.");
+        RotationSignalErrors = registry.Counter("shipper_rotation_signal_errors_total", "SIGUSR1 could not be sent (pid file missing or invalid, kill failed).");
+        Truncations = registry.Counter("shipper_truncations_detected_total", "Copytruncate (or any in-place truncation) of the live file detected.");
+        TruncationRecovered = registry.Counter("shipper_truncation_tail_recovered_bytes_total", "Bytes read from the <path>.1 copy after a copytruncate that the live file had lost.");
+        FilesReleased = registry.Counter("shipper_files_released_total", "Rotated files read to the end and let go.");
+        KafkaErrors = registry.Counter("shipper_kafka_errors_total", "Errors reported by the Kafka client (connection, broker, delivery).");
+        CheckpointWrites = registry.Counter("shipper_checkpoint_writes_total", "Checkpoint registry writes.");
+        CheckpointErrors = registry.Counter("shipper_checkpoint_errors_total", "Checkpoint registry writes that failed.");
+        LagBytes = registry.Gauge("shipper_lag_bytes", "Bytes written to the tracked files but not read yet.");
+        FilesOpen = registry.Gauge("shipper_files_open", "Files the shipper holds open (the live one and renamed ones not yet finished).");
+        InFlightBytes = registry.Gauge("shipper_inflight_bytes", "Bytes handed to the producer and not yet acknowledged.");
+        InFlightLines = registry.Gauge("shipper_inflight_lines", "Lines handed to the producer and not yet acknowledged.");
+        InFlightCapacity = registry.Gauge("shipper_inflight_capacity_bytes", "Shipper:MaxInFlightBytes (reading pauses when in-flight bytes reach it).");
+        DeliveryLatency = registry.Histogram(
+            "shipper_delivery_latency_seconds",
+            "From reading a line to Kafka's acknowledgement.",
+            [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
+    }
+
+    public Counter LinesRead { get; }
+
+    public Counter BytesRead { get; }
+
+    public Counter LinesDelivered { get; }
+
+    public Counter BytesDelivered { get; }
+
+    public Counter LinesTruncated { get; }
+
+    public Counter LinesDropped { get; }
+
+    public Counter BytesDropped { get; }
+
+    public Counter RotationsFollowed { get; }
+
+    public Counter RotationsPerformed { get; }
+
+    public Counter RotationsDeferred { get; }
+
+    public Counter RotationSignalErrors { get; }
+
+    public Counter Truncations { get; }
+
+    public Counter TruncationRecovered { get; }
+
+    public Counter FilesReleased { get; }
+
+    public Counter KafkaErrors { get; }
+
+    public Counter CheckpointWrites { get; }
+
+    public Counter CheckpointErrors { get; }
+
+    public Gauge LagBytes { get; }
+
+    public Gauge FilesOpen { get; }
+
+    public Gauge InFlightBytes { get; }
+
+    public Gauge InFlightLines { get; }
+
+    public Gauge InFlightCapacity { get; }
+
+    public Histogram DeliveryLatency { get; }
+}

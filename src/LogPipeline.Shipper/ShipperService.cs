@@ -1,0 +1,178 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using LogPipeline.Hosting.Http;
+using LogPipeline.Hosting.Kafka;
+using LogPipeline.Shipper.Checkpointing;
+using LogPipeline.Shipper.Diagnostics;
+using LogPipeline.Shipper.Options;
+using LogPipeline.Shipper.Publishing;
+using LogPipeline.Shipper.Tailing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LogPipeline.Shipper;
+
+/// <summary>The exit code the process ends with (0 = everything read was delivered).</summary>
+public sealed class ShipperExitCode
+{
+    public const int Undelivered = 3;
+    public const int Failed = 1;
+
+    public int Value { get; set; }
+}
+
+/// <summary>
+/// Wires the data path — tail loop → bounded channel → Kafka publisher → delivery reports → checkpoints —
+/// and runs the orderly shutdown: stop rotating, read to the end of every file, wait for Kafka's
+/// acknowledgements within <c>Shipper:ShutdownGracePeriod</c>, write the final checkpoint, set the exit code.
+/// </summary>
+internal sealed class ShipperService(
+    IOptions<ShipperOptions> shipperOptions,
+    IOptions<KafkaOptions> kafkaOptions,
+    IOptions<KafkaSecurityOptions> securityOptions,
+    ShipperMetrics metrics,
+    HealthRegistry health,
+    ShipperExitCode exitCode,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<ShipperService> logger) : BackgroundService
+{
+    /// <summary>Batches between the tail loop and the publisher; the byte budget is the real bound.</summary>
+    private const int ChannelCapacity = 64;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception ex)
+        {
+            Log.Failed(logger, ex);
+            exitCode.Value = ShipperExitCode.Failed;
+            lifetime.StopApplication();
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var options = shipperOptions.Value;
+        var kafka = kafkaOptions.Value;
+        var budget = new InFlightBudget(options.MaxInFlightBytes);
+        metrics.InFlightCapacity.Set(options.MaxInFlightBytes);
+        var registry = new ProgressRegistry();
+        var store = new CheckpointStore(options.StateDirectory);
+        var checkpoints = new CheckpointWriter(store, registry, metrics, time, logger);
+        var channel = Channel.CreateBounded<LineBatch>(new BoundedChannelOptions(ChannelCapacity)
+        {
+            SingleReader = true,
+            SingleWriter = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+
+        var source = options.ResolveSourceName();
+        Log.Starting(
+            logger, options.Path, kafka.Topic, kafka.BootstrapServers, source,
+            options.Rotation.MaxBytes, options.Rotation.Keep);
+        using var publisher = new KafkaPublisher(kafka, securityOptions.Value, options, budget, metrics, time, logger);
+        using var tailer = new Tailer(options, budget, channel.Writer, registry, metrics, time, logger);
+        tailer.Recover(LoadCheckpoints(store));
+        var livenessLimit = TimeSpan.FromSeconds(30) + options.PollInterval;
+        health.AddLiveness("tail-loop", () =>
+            time.GetElapsedTime(tailer.LastTick) > livenessLimit && !stoppingToken.IsCancellationRequested ? "tail loop stalled" : null);
+        health.AddReadiness("kafka-producer", () => publisher.FatalError);
+
+        // The publisher outlives the tail loop's cancellation: it stops when the channel is completed.
+        using var abort = new CancellationTokenSource();
+        var publishing = Task.Run(() => publisher.RunAsync(channel.Reader, abort.Token), CancellationToken.None);
+        using var checkpointStop = new CancellationTokenSource();
+        var checkpointing = Task.Run(() => checkpoints.RunAsync(options.CheckpointInterval, checkpointStop.Token), CancellationToken.None);
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            if (publishing.IsCompleted)
+            {
+                await publishing; // Surfaces the publisher's failure.
+            }
+
+            // Not stoppingToken: a batch already cut from the file must reach the channel even when SIGTERM
+            // arrives mid-write, or it would be neither sent nor re-read.
+            if (!await tailer.TickAsync(draining: false, abort.Token))
+            {
+                await tailer.WaitAsync(stoppingToken);
+            }
+        }
+
+        // Shutdown: everything below is bounded by the grace period.
+        Log.Draining(logger, options.ShutdownGracePeriod);
+        var started = time.GetTimestamp();
+        using var grace = new CancellationTokenSource(options.ShutdownGracePeriod, time);
+        try
+        {
+            while (!grace.IsCancellationRequested)
+            {
+                var read = await tailer.TickAsync(draining: true, grace.Token);
+                if (!read && tailer.UnreadBytes == 0)
+                {
+                    break;
+                }
+
+                if (!read)
+                {
+                    await tailer.WaitAsync(grace.Token); // Budget full: wait for acknowledgements.
+                }
+            }
+        }
+        catch (OperationCanceledException) when (grace.IsCancellationRequested)
+        {
+        }
+
+        channel.Writer.TryComplete();
+        var left = options.ShutdownGracePeriod - time.GetElapsedTime(started);
+        if (await Task.WhenAny(publishing, Task.Delay(left > TimeSpan.Zero ? left : TimeSpan.Zero, time, CancellationToken.None)) != publishing)
+        {
+            await abort.CancelAsync();
+        }
+
+        left = options.ShutdownGracePeriod - time.GetElapsedTime(started);
+        publisher.Flush(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        await checkpointStop.CancelAsync();
+        await checkpointing;
+        checkpoints.WriteNow();
+
+        var undeliveredLines = budget.Lines;
+        var undeliveredBytes = Math.Max(0, budget.Bytes - (undeliveredLines * InFlightBudget.PerLineOverhead));
+        var unread = tailer.UnreadBytes;
+        if (undeliveredLines == 0 && unread == 0)
+        {
+            Log.StoppedClean(logger, metrics.LinesDelivered.Value);
+        }
+        else
+        {
+            Log.StoppedUndelivered(logger, undeliveredLines, undeliveredBytes, unread);
+            exitCode.Value = ShipperExitCode.Undelivered;
+        }
+
+        try
+        {
+            await publishing;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private CheckpointDocument? LoadCheckpoints(CheckpointStore store)
+    {
+        try
+        {
+            return store.Load();
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            Log.CheckpointUnreadable(logger, store.FilePath, ex.Message);
+            return null;
+        }
+    }
+}

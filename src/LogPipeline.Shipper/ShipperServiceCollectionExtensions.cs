@@ -1,0 +1,54 @@
+using LogPipeline.Hosting.Configuration;
+using LogPipeline.Hosting.Kafka;
+using LogPipeline.Hosting.Logging;
+using LogPipeline.Shipper.Diagnostics;
+using LogPipeline.Shipper.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace LogPipeline.Shipper;
+
+/// <summary>Builds the shipper host; used by Program and by tests that run the shipper in-process.</summary>
+public static class ShipperHost
+{
+    /// <summary>Default <c>Observability:Port</c> of the shipper (docs/contracts.md).</summary>
+    public const int DefaultObservabilityPort = 9100;
+
+    /// <summary>How much longer than the shipper's own grace the host waits before giving up on it.</summary>
+    private static readonly TimeSpan HostShutdownMargin = TimeSpan.FromSeconds(5);
+
+    public static HostApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
+    {
+        var builder = Host.CreateApplicationBuilder(args);
+        if (overrides is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(overrides);
+        }
+
+        builder.AddJsonConsoleLogging();
+        builder.Services.AddShipper();
+        builder.Services.AddObservability(DefaultObservabilityPort);
+        return builder;
+    }
+
+    /// <summary>Options (bound by the source generator, validated at start), metrics and the pipeline service.</summary>
+    public static IServiceCollection AddShipper(this IServiceCollection services)
+    {
+        services.AddOptions<ShipperOptions>().BindConfiguration(ShipperOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ShipperOptions>, ShipperOptionsValidator>();
+        services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>();
+        services.AddOptions<KafkaSecurityOptions>().BindConfiguration(KafkaOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<KafkaSecurityOptions>, KafkaSecurityOptionsValidator>();
+        services.AddOptions<HostOptions>().Configure<IOptions<ShipperOptions>>((host, shipper) =>
+            host.ShutdownTimeout = shipper.Value.ShutdownGracePeriod + HostShutdownMargin);
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<ShipperExitCode>();
+        services.AddSingleton<ShipperMetrics>();
+        services.AddHostedService<ShipperService>();
+        return services;
+    }
+}

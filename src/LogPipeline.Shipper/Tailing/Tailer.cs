@@ -1,0 +1,392 @@
+using System.Threading.Channels;
+using LogPipeline.Shipper.Checkpointing;
+using LogPipeline.Shipper.Diagnostics;
+using LogPipeline.Shipper.Native;
+using LogPipeline.Shipper.Options;
+using LogPipeline.Shipper.Publishing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace LogPipeline.Shipper.Tailing;
+
+/// <summary>
+/// The tail loop: follows <c>Shipper:Path</c> through rename rotation and copytruncate, reads every
+/// open file to its end, cuts lines and hands them to the publisher channel within the in-flight budget.
+/// Everything here (the open files, the rotation state) is owned by the one task that calls
+/// <see cref="TickAsync"/>; other threads only call <see cref="Wake"/>.
+/// </summary>
+internal sealed partial class Tailer : IDisposable
+{
+    /// <summary>
+    /// After the writer was seen writing to a newer file, a renamed file is read to its end once more
+    /// and kept this much longer (other nginx workers reopen a moment later than the first).
+    /// </summary>
+    private static readonly TimeSpan RotatedSettle = TimeSpan.FromMilliseconds(100);
+
+    private readonly ShipperOptions _options;
+    private readonly string _path;
+    private readonly string _directory;
+    private readonly InFlightBudget _budget;
+    private readonly ChannelWriter<LineBatch> _channel;
+    private readonly ProgressRegistry _registry;
+    private readonly ShipperMetrics _metrics;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly BuiltInRotator? _rotator;
+    private readonly InotifyWatcher _watcher;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Renamed (or copied) files still being read, oldest first.</summary>
+    private readonly List<TailedFile> _rotated = [];
+
+    /// <summary>Files let go whose lines may still be awaiting acknowledgement (rotation waits for them).</summary>
+    private readonly List<FileProgress> _releasedUnacked = [];
+
+    private TailedFile? _live;
+    private bool _rotationDeferredLogged;
+
+    public Tailer(
+        ShipperOptions options,
+        InFlightBudget budget,
+        ChannelWriter<LineBatch> channel,
+        ProgressRegistry registry,
+        ShipperMetrics metrics,
+        TimeProvider time,
+        ILogger logger)
+    {
+        _options = options;
+        _path = System.IO.Path.GetFullPath(options.Path);
+        _directory = System.IO.Path.GetDirectoryName(_path)!;
+        _budget = budget;
+        _channel = channel;
+        _registry = registry;
+        _metrics = metrics;
+        _time = time;
+        _logger = logger;
+        _rotator = options.Rotation.MaxBytes > 0 ? new BuiltInRotator(_path, options.Rotation, metrics, logger) : null;
+        _watcher = new InotifyWatcher(Wake);
+        budget.RoomAvailable += Wake;
+    }
+
+    /// <summary>Unread bytes in all open files (what a shutdown leaves behind).</summary>
+    public long UnreadBytes => (_live?.UnreadBytes ?? 0) + _rotated.Sum(f => f.UnreadBytes);
+
+    /// <summary>Timestamp of the last pass (liveness).</summary>
+    public long LastTick { get; private set; }
+
+    /// <summary>Any thread: something may have changed, run a pass soon.</summary>
+    public void Wake()
+    {
+        if (_wake.CurrentCount == 0)
+        {
+            try
+            {
+                _wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Another waker got there first; one wake-up is enough.
+            }
+        }
+    }
+
+    /// <summary>Sleeps until woken (inotify, budget room) or the poll interval passes.</summary>
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _wake.WaitAsync(_options.PollInterval, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>
+    /// One pass: notice rotation/truncation/new files, rotate if due, read every file as far as the
+    /// budget allows, let go of finished renamed files. Returns whether any bytes were read.
+    /// </summary>
+    public async Task<bool> TickAsync(bool draining, CancellationToken cancellationToken)
+    {
+        var now = _time.GetTimestamp();
+        LastTick = now;
+        if (Directory.Exists(_directory))
+        {
+            _watcher.EnsureWatching(_directory);
+        }
+
+        ObserveLivePath(now);
+        RefreshAll(now);
+        if (!draining)
+        {
+            MaybeRotate(now);
+        }
+
+        var progressed = false;
+        foreach (var file in _rotated.ToArray())
+        {
+            if (!file.WriterMovedOn && NewerFileHasData(file))
+            {
+                file.WriterMovedOn = true;
+                file.WriterMovedAt = now;
+            }
+
+            var (read, atEnd) = await ReadAsync(file, cancellationToken);
+            progressed |= read;
+            if (atEnd && !draining && ShouldRelease(file, now))
+            {
+                await ReleaseAsync(file, cancellationToken);
+            }
+        }
+
+        if (_live is { } live)
+        {
+            var (read, _) = await ReadAsync(live, cancellationToken);
+            progressed |= read;
+        }
+
+        EnforceBacklog();
+        _releasedUnacked.RemoveAll(p => p.PendingCount == 0);
+        _metrics.LagBytes.Set(UnreadBytes + (_live?.Reader.Pending ?? 0) + _rotated.Sum(f => (long)f.Reader.Pending));
+        _metrics.FilesOpen.Set(_rotated.Count + (_live is null ? 0 : 1));
+        return progressed;
+    }
+
+    public void Dispose()
+    {
+        _budget.RoomAvailable -= Wake;
+        _watcher.Dispose();
+        _live?.Dispose();
+        foreach (var file in _rotated)
+        {
+            file.Dispose();
+        }
+
+        _wake.Dispose();
+    }
+
+    private static bool IsMissing(Exception ex) => ex is FileNotFoundException or DirectoryNotFoundException;
+
+    private void ObserveLivePath(long now)
+    {
+        var status = LibC.StatPath(_path);
+        if (_live is { } live && (status is null || !status.Value.SameFile(live.Status)))
+        {
+            // Renamed away (or deleted): keep reading through the descriptor we hold.
+            MarkRotated(live, now);
+            _live = null;
+        }
+
+        if (_live is null && status is not null && !_rotated.Any(r => r.Status.SameFile(status.Value)))
+        {
+            _live = Open(_path, startOffset: 0, now);
+        }
+    }
+
+    private void MarkRotated(TailedFile file, long now)
+    {
+        file.Rotated = true;
+        file.LastGrowth = now;
+        _rotated.Add(file);
+        _metrics.RotationsFollowed.Increment();
+        Log.RotationObserved(_logger, file.Path);
+    }
+
+    private TailedFile? Open(string path, long startOffset, long now)
+    {
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception ex) when (IsMissing(ex))
+        {
+            return null; // Renamed again between stat and open: the next pass sees the new state.
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.ReadFailed(_logger, path, ex.Message);
+            return null;
+        }
+
+        var status = LibC.StatHandle(handle);
+        Log.Following(_logger, path, status.Device, status.Inode);
+        return new TailedFile(path, handle, status with { Size = 0 }, _options.MaxLineBytes, startOffset, now);
+    }
+
+    private void RefreshAll(long now)
+    {
+        foreach (var file in _rotated)
+        {
+            file.Refresh(now);
+        }
+
+        if (_live is { } live)
+        {
+            var before = live.Status.Size;
+            live.Refresh(now);
+            var truncated = live.Status.Size < live.Reader.ReadOffset
+                            || (live.Identity is not null && live.Status.Size != before && !live.Identity.Matches(live.Handle));
+            if (truncated)
+            {
+                HandleTruncation(live, now);
+            }
+        }
+    }
+
+    private bool NewerFileHasData(TailedFile file)
+    {
+        var index = _rotated.IndexOf(file);
+        for (var i = index + 1; i < _rotated.Count; i++)
+        {
+            if (_rotated[i].Status.Size > 0)
+            {
+                return true;
+            }
+        }
+
+        return _live is { Status.Size: > 0 };
+    }
+
+    private bool ShouldRelease(TailedFile file, long now) =>
+        (file.WriterMovedOn && _time.GetElapsedTime(file.WriterMovedAt, now) >= RotatedSettle)
+        || _time.GetElapsedTime(file.LastGrowth, now) >= _options.RotatedFileIdleRelease;
+
+    /// <summary>Reads a file to its end or until the budget is spent; returns (read anything, reached the end).</summary>
+    private async ValueTask<(bool Read, bool AtEnd)> ReadAsync(TailedFile file, CancellationToken cancellationToken)
+    {
+        var read = false;
+        while (true)
+        {
+            if (!_budget.HasRoom)
+            {
+                return (read, false);
+            }
+
+            int n;
+            try
+            {
+                n = file.Reader.Fill(file.Handle);
+            }
+            catch (IOException ex)
+            {
+                Log.ReadFailed(_logger, file.Path, ex.Message);
+                return (read, false);
+            }
+
+            if (n == 0)
+            {
+                return (read, true);
+            }
+
+            read = true;
+            _metrics.BytesRead.Increment(n);
+            if (!EnsureIdentity(file, allowShort: false))
+            {
+                continue; // The first line is not complete yet: nothing can be shipped before it is.
+            }
+
+            var batch = new BatchBuilder(this, file);
+            file.Reader.Split(batch);
+            await SendAsync(batch.Batch, cancellationToken);
+        }
+    }
+
+    private bool EnsureIdentity(TailedFile file, bool allowShort)
+    {
+        if (file.Identity is not null)
+        {
+            return true;
+        }
+
+        var identity = FileIdentity.TryCompute(file.Handle, file.Status.Device, file.Status.Inode, allowShort);
+        if (identity is null)
+        {
+            return false;
+        }
+
+        file.Identity = identity;
+        file.Progress = new FileProgress(identity, file.Reader.ReadOffset - file.Reader.Pending, file.Path);
+        _registry.Add(file.Progress);
+        return true;
+    }
+
+    private async ValueTask SendAsync(LineBatch? batch, CancellationToken cancellationToken)
+    {
+        if (batch is null || batch.Lines.Count == 0)
+        {
+            return;
+        }
+
+        _budget.Add(batch.Bytes, batch.Lines.Count);
+        _metrics.InFlightBytes.Set(_budget.Bytes);
+        _metrics.InFlightLines.Set(_budget.Lines);
+        await _channel.WriteAsync(batch, cancellationToken);
+    }
+
+    /// <summary>A renamed file read to its end after the writer moved on: ship a last unterminated line, close it.</summary>
+    private async ValueTask ReleaseAsync(TailedFile file, CancellationToken cancellationToken)
+    {
+        if (file.Reader.Pending > 0 && EnsureIdentity(file, allowShort: true))
+        {
+            var batch = new BatchBuilder(this, file);
+            file.Reader.FlushPartial(batch);
+            await SendAsync(batch.Batch, cancellationToken);
+        }
+
+        Forget(file);
+        _metrics.FilesReleased.Increment();
+        Log.Released(_logger, file.Path, file.Identity, file.Reader.ReadOffset);
+    }
+
+    /// <summary>Closes a file; its checkpoint entry lives on until every line of it is acknowledged.</summary>
+    private void Forget(TailedFile file)
+    {
+        _rotated.Remove(file);
+        if (file.Progress is { } progress)
+        {
+            progress.Released = true;
+            _releasedUnacked.Add(progress);
+        }
+
+        file.Dispose();
+    }
+
+    private void EnforceBacklog()
+    {
+        var total = UnreadBytes;
+        while (total > _options.MaxBacklogBytes && _rotated.Count > 0)
+        {
+            var oldest = _rotated[0];
+            var lost = oldest.UnreadBytes + oldest.Reader.Pending;
+            Log.BacklogDropped(_logger, _options.MaxBacklogBytes, oldest.Identity?.ToString() ?? oldest.Path, lost);
+            _metrics.BytesDropped.Increment(lost);
+            total -= oldest.UnreadBytes;
+            Forget(oldest);
+        }
+    }
+
+    /// <summary>Builds one batch from what the line reader finds; runs on the tail loop.</summary>
+    private sealed class BatchBuilder(Tailer owner, TailedFile file) : ILineSink
+    {
+        private readonly long _timestamp = owner._time.GetTimestamp();
+
+        public LineBatch? Batch { get; private set; }
+
+        public void OnLine(ReadOnlySpan<byte> line, long offset, long commitOffset, bool truncated)
+        {
+            var progress = file.Progress!;
+            Batch ??= new LineBatch(file.Identity!, 64);
+            var pending = progress.Track(commitOffset, line.Length + InFlightBudget.PerLineOverhead, _timestamp);
+            Batch.Add(new OutboundLine(line.ToArray(), offset, truncated, pending));
+            owner._metrics.LinesRead.Increment();
+            if (truncated)
+            {
+                owner._metrics.LinesTruncated.Increment();
+                Log.LineTruncated(owner._logger, file.Identity!, offset, line.Length, owner._options.MaxLineBytes);
+            }
+        }
+
+        public void OnSkipped(long commitOffset) => file.Progress!.Skip(commitOffset);
+    }
+}
