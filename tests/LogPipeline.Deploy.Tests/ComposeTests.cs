@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using LogPipeline.Deploy.Tests.Support;
 using Xunit;
 using YamlDotNet.RepresentationModel;
@@ -34,7 +36,13 @@ public sealed class ComposeTests
         var volume = compose.Map("volumes").Map("nginx-logs");
         var opts = volume.Map("driver_opts");
         Assert.Equal("tmpfs", opts.Str("type"));
-        Assert.Contains("size=", opts.Str("o"), StringComparison.Ordinal);
+        var size = Regex.Match(opts.Str("o")!, @"size=(\d+)([km])");
+        Assert.True(size.Success, "the tmpfs needs a size");
+        var bytes = long.Parse(size.Groups[1].Value, CultureInfo.InvariantCulture) * (size.Groups[2].Value == "m" ? 1024 * 1024 : 1024);
+        var env = Services(compose).Map("shipper").Environment();
+        var backlog = long.Parse(env["Shipper__MaxBacklogBytes"], CultureInfo.InvariantCulture);
+        var rotation = long.Parse(env["Shipper__Rotation__MaxBytes"], CultureInfo.InvariantCulture);
+        Assert.True(backlog + (2 * rotation) <= bytes, $"shipper backlog {backlog} does not fit the {bytes}-byte tmpfs");
 
         var services = Services(compose);
         Assert.Contains("nginx-logs:/var/log/nginx", services.Map("nginx").Strings("volumes"));

@@ -64,7 +64,13 @@ public sealed class WebPodTests
         Assert.Equal("Memory", volume.EmptyDir.Medium);
         Assert.NotNull(volume.EmptyDir.SizeLimit);
         var limit = volume.EmptyDir.SizeLimit.ToDecimal();
-        Assert.InRange(limit, 2 * 51200m, 8m * 1024 * 1024);
+        Assert.InRange(limit, 2 * 51200m, 32m * 1024 * 1024);
+
+        // The shipper's allowed backlog plus the rotation set fits the volume.
+        var backlog = decimal.Parse(shipper.Env("Shipper__MaxBacklogBytes")!, CultureInfo.InvariantCulture);
+        var rotation = decimal.Parse(shipper.Env("Shipper__Rotation__MaxBytes")!, CultureInfo.InvariantCulture);
+        Assert.True(backlog + (2 * rotation) <= limit, $"backlog {backlog} + 2 x {rotation} exceeds the volume's {limit}");
+        Assert.True(backlog >= rotation && backlog >= 65536, "the shipper requires MaxBacklogBytes >= 64 KiB and >= Rotation:MaxBytes");
 
         // Separate state volume for the shipper's checkpoints.
         var stateDir = shipper.Env("Shipper__StateDirectory");
