@@ -1,0 +1,189 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using LogPipeline.Ingest.Setup;
+using LogPipeline.Ingest.Setup.Dashboards;
+using LogPipeline.Testing.Elasticsearch;
+using LogPipeline.Testing.Kibana;
+using Microsoft.Extensions.Configuration;
+
+namespace LogPipeline.Ingest.Tests.Setup;
+
+/// <summary><c>setup</c> against the Elasticsearch and Kibana stand-ins: templates, import, and each failure's message.</summary>
+public sealed class SetupCommandTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static IConfiguration Config(params (string Key, string? Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+
+    private static async Task<(int Code, string Out, string Err)> RunAsync(IConfiguration configuration, params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await SetupCommand.RunAsync(configuration, args, stdout, stderr, TimeProvider.System, Ct);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Puts_component_and_index_templates_with_the_configured_retention_and_can_run_again()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        var config = Config(("Elasticsearch:Url", es.Url.ToString()), ("Lifecycle:Retention", "7d"));
+
+        var first = await RunAsync(config, "setup");
+        var second = await RunAsync(config);
+
+        Assert.True(first.Code == 0, first.Err);
+        Assert.True(second.Code == 0, second.Err);
+        Assert.Contains("Kibana:Url not set", first.Out, StringComparison.Ordinal);
+        Assert.True(JsonNode.DeepEquals(IndexTemplates.MappingsComponent(), es.ComponentTemplate("logs-nginx.access@mappings")));
+        Assert.True(JsonNode.DeepEquals(IndexTemplates.SettingsComponent(), es.ComponentTemplate("logs-nginx.access@settings")));
+        var template = es.IndexTemplate("logs-nginx.access")!;
+        Assert.Equal("7d", template["template"]!["lifecycle"]!["data_retention"]!.GetValue<string>());
+        Assert.Equal(200, template["priority"]!.GetValue<int>());
+        // Components go first: a real cluster rejects an index template whose components do not exist yet.
+        var puts = es.Requests.Where(r => r.Method == "PUT").Select(r => r.Path).ToList();
+        Assert.True(puts.IndexOf("/_index_template/logs-nginx.access") > puts.IndexOf("/_component_template/logs-nginx.access%40mappings"), string.Join(", ", puts));
+    }
+
+    [Fact]
+    public async Task Imports_the_embedded_dashboards_as_kibana_expects_them()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        await using var kibana = KibanaStandIn.Start();
+        var (code, stdout, stderr) = await RunAsync(Config(("Elasticsearch:Url", es.Url.ToString()), ("Kibana:Url", kibana.Url.ToString())));
+
+        Assert.True(code == 0, stderr);
+        var import = Assert.Single(kibana.Imports);
+        Assert.StartsWith("multipart/form-data", import.ContentType, StringComparison.Ordinal);
+        Assert.Equal("true", import.KbnXsrf);
+        Assert.Equal("true", import.Overwrite);
+        Assert.Equal("file", import.FieldName);
+        Assert.EndsWith(".ndjson", import.FileName, StringComparison.Ordinal);
+        Assert.Equal(System.Text.Encoding.UTF8.GetString(DashboardResource.Load()), import.Ndjson);
+        var dashboard = kibana.SavedObject("dashboard", DashboardGenerator.DashboardId);
+        Assert.NotNull(dashboard);
+        Assert.Equal(DashboardGenerator.DashboardTitle, dashboard["attributes"]!["title"]!.GetValue<string>());
+        Assert.Contains($"imported {kibana.SavedObjectCount} saved objects", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Waits_until_kibana_reports_ready()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        await using var kibana = KibanaStandIn.Start();
+        kibana.NotReadyForRequests = 1;
+        var (code, _, stderr) = await RunAsync(Config(("Elasticsearch:Url", es.Url.ToString()), ("Kibana:Url", kibana.Url.ToString())));
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(2, kibana.StatusRequests);
+        Assert.Single(kibana.Imports);
+    }
+
+    [Fact]
+    public async Task Import_answering_200_with_success_false_fails_and_lists_the_errors()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        await using var kibana = KibanaStandIn.Start();
+        kibana.FailImports = true;
+        var (code, stdout, stderr) = await RunAsync(Config(("Elasticsearch:Url", es.Url.ToString()), ("Kibana:Url", kibana.Url.ToString())));
+
+        Assert.Equal(1, code);
+        Assert.DoesNotContain("setup complete", stdout, StringComparison.Ordinal);
+        Assert.Contains("setup failed: Kibana imported 0 objects but failed on", stderr, StringComparison.Ordinal);
+        Assert.Contains($"dashboard/{DashboardGenerator.DashboardId}", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refused_credentials_say_which_keys_to_set()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        await using var kibana = KibanaStandIn.Start();
+        kibana.RequiredAuthorization = "ApiKey right";
+        var (code, _, stderr) = await RunAsync(Config(
+            ("Elasticsearch:Url", es.Url.ToString()), ("Kibana:Url", kibana.Url.ToString()), ("Kibana:ApiKey", "wrong")));
+
+        Assert.Equal(1, code);
+        Assert.Contains("refused the credentials (401)", stderr, StringComparison.Ordinal);
+        Assert.Contains("Kibana:ApiKey", stderr, StringComparison.Ordinal);
+        Assert.Empty(kibana.Imports);
+    }
+
+    [Fact]
+    public async Task Kibana_credentials_fall_back_to_the_elasticsearch_ones()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        await using var kibana = KibanaStandIn.Start();
+        kibana.RequiredAuthorization = "Basic " + Convert.ToBase64String("elastic:changeme"u8.ToArray());
+        var (code, _, stderr) = await RunAsync(Config(
+            ("Elasticsearch:Url", es.Url.ToString()), ("Elasticsearch:Username", "elastic"), ("Elasticsearch:Password", "changeme"),
+            ("Kibana:Url", kibana.Url.ToString())));
+
+        Assert.True(code == 0, stderr);
+        Assert.Single(kibana.Imports);
+    }
+
+    [Fact]
+    public async Task Too_old_kibana_is_refused_with_the_minimum_version()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        await using var kibana = KibanaStandIn.Start(version: "8.4.3");
+        var (code, _, stderr) = await RunAsync(Config(("Elasticsearch:Url", es.Url.ToString()), ("Kibana:Url", kibana.Url.ToString())));
+
+        Assert.Equal(1, code);
+        Assert.Contains("Kibana 8.4.3", stderr, StringComparison.Ordinal);
+        Assert.Contains("8.9 or later", stderr, StringComparison.Ordinal);
+        Assert.Empty(kibana.Imports);
+    }
+
+    [Fact]
+    public async Task Unreachable_kibana_times_out_with_advice()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        var (code, _, stderr) = await RunAsync(Config(
+            ("Elasticsearch:Url", es.Url.ToString()), ("Kibana:Url", $"http://127.0.0.1:{ClosedPort()}/"), ("Kibana:StartupTimeout", "00:00:03")));
+
+        Assert.Equal(1, code);
+        Assert.Contains("did not become ready within 00:00:03", stderr, StringComparison.Ordinal);
+        Assert.Contains("Kibana:StartupTimeout", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unreachable_elasticsearch_names_the_url_key()
+    {
+        var (code, _, stderr) = await RunAsync(Config(("Elasticsearch:Url", $"http://127.0.0.1:{ClosedPort()}/")));
+
+        Assert.Equal(1, code);
+        Assert.Contains("is unreachable", stderr, StringComparison.Ordinal);
+        Assert.Contains("Elasticsearch:Url", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, null, "Elasticsearch:Url is required")]
+    [InlineData("Lifecycle:Retention", "thirty days", "Lifecycle:Retention 'thirty days'")]
+    [InlineData("Kibana:StartupTimeout", "soon", "Kibana:StartupTimeout")]
+    [InlineData("Kibana:Username", "admin", "Kibana:Password is required")]
+    public async Task Configuration_errors_name_the_key(string? key, string? value, string expected)
+    {
+        var values = new List<(string, string?)>();
+        if (key is not null)
+        {
+            values.Add(("Elasticsearch:Url", "http://127.0.0.1:9/"));
+            values.Add((key, value));
+        }
+
+        var (code, _, stderr) = await RunAsync(Config([.. values]));
+
+        Assert.Equal(1, code);
+        Assert.Contains("configuration error", stderr, StringComparison.Ordinal);
+        Assert.Contains(expected, stderr, StringComparison.Ordinal);
+    }
+
+    private static int ClosedPort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
