@@ -34,6 +34,12 @@ public static class BenchCommand
             report.Append(ShipperSection.Render(workloads, shipperResults, shipper.Build, charts.Select(c => Path.GetRelativePath(docsDir, c))));
         }
 
+        if (options.Runs("micro"))
+        {
+            Console.WriteLine("# Enrichment micro-benchmarks (BenchmarkDotNet)");
+            report.Append(Micro.MicroSuite.Run(options.Quick, Path.Combine(options.ResultsDirectory, "BenchmarkDotNet")));
+        }
+
         var text = DocumentHeader(options) + report;
         Console.WriteLine();
         Console.WriteLine(text);

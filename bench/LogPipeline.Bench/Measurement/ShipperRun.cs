@@ -60,7 +60,8 @@ public sealed class ShipperRun
     {
         using var cluster = KafkaMockCluster.Start(3);
         cluster.CreateTopic(Topic, Partitions);
-        var context = new ToolContext(runDir, logPath, cluster.BootstrapServers, Topic, _workload);
+        var startsIn = _workload.Preloaded ? TimeSpan.Zero : StartupWait;
+        var context = new ToolContext(runDir, logPath, cluster.BootstrapServers, Topic, _workload, DateTimeOffset.UtcNow + startsIn);
         Directory.CreateDirectory(context.StateDirectory);
         if (_tool.TailsFile)
         {
@@ -79,7 +80,8 @@ public sealed class ShipperRun
         using var tool = _tool.Start(context);
         var stats = new ProcessTreeStats(tool.Pid);
         var writer = new LogWriter(_workload, logPath);
-        var t0 = TimeSpan.Zero;
+        // Non-tailing (limit reference) runs start producing at context.LinesStartAt by themselves.
+        var t0 = _tool.TailsFile ? TimeSpan.Zero : startsIn;
         if (_tool.TailsFile && !_workload.Preloaded)
         {
             // Give every tool the same head start to open the file and connect before lines arrive.

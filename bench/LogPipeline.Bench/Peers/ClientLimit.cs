@@ -32,6 +32,7 @@ public sealed class ClientLimit : ITool
             "limit", context.BootstrapServers, context.Topic,
             context.Workload.Lines.ToString(CultureInfo.InvariantCulture),
             context.Workload.LinesPerSecond.ToString(CultureInfo.InvariantCulture),
+            context.LinesStartAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture),
         ]);
         return ToolProcess.Start(self, args, context.RunDirectory);
     }

@@ -8,7 +8,8 @@ namespace LogPipeline.Bench.Peers;
 /// <param name="BootstrapServers">The mock cluster.</param>
 /// <param name="Topic">A topic of its own for this run.</param>
 /// <param name="Workload">The workload (the limit reference generates the same lines itself).</param>
-public sealed record ToolContext(string RunDirectory, string LogPath, string BootstrapServers, string Topic, WorkloadSpec Workload)
+/// <param name="LinesStartAt">When the generator starts writing (the limit reference starts producing then).</param>
+public sealed record ToolContext(string RunDirectory, string LogPath, string BootstrapServers, string Topic, WorkloadSpec Workload, DateTimeOffset LinesStartAt)
 {
     public string StateDirectory => Path.Combine(RunDirectory, "state");
 

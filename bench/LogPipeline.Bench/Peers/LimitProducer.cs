@@ -27,6 +27,14 @@ public static class LimitProducer
         var rate = int.Parse(args[3], CultureInfo.InvariantCulture);
         KafkaMockCluster.EnsureConfluentLoaded();
         using var producer = new ProducerBuilder<Null, byte[]>(Config(bootstrap)).Build();
+        // Start when the tools' generator would: process start-up is not part of the measured delivery.
+        var startAt = DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(args[4], CultureInfo.InvariantCulture));
+        var wait = startAt - DateTimeOffset.UtcNow;
+        if (wait > TimeSpan.Zero && wait < TimeSpan.FromSeconds(30))
+        {
+            Thread.Sleep(wait);
+        }
+
         var failed = 0L;
         var clock = Stopwatch.StartNew();
         var seq = 0L;
