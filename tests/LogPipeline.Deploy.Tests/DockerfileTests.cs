@@ -131,7 +131,10 @@ public sealed partial class DockerfileTests
         Assert.Contains(file.All("COPY"), c => c.Arguments == "--from=data /out/data/ ./data/");
         var last = file.Stages[^1].Index;
         Assert.Equal("/app", file.InStage(last).Last(i => i.Keyword == "WORKDIR").Arguments);
-        Assert.Contains("--no-self-contained", string.Join(' ', file.All("RUN").Select(r => r.Arguments)), StringComparison.Ordinal);
+        var runs = string.Join(' ', file.All("RUN").Select(r => r.Arguments));
+        Assert.Contains("--no-self-contained", runs, StringComparison.Ordinal);
+        Assert.Contains("-p:LogPipelineFetchData=false", runs, StringComparison.Ordinal); // data comes from the node stage
+        Assert.True(File.Exists(Repo.PathOf("build/fetch-data.sh")), "build/fetch-data.sh is missing");
         Assert.StartsWith("node:", file.Stages[0].Image, StringComparison.Ordinal);
     }
 }
