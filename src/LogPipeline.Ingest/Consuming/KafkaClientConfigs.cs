@@ -21,6 +21,7 @@ internal static class KafkaClientConfigs
             EnableAutoOffsetStore = false,
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnablePartitionEof = false,
+            SessionTimeoutMs = (int)options.SessionTimeout.TotalMilliseconds,
             // Large fetches, short broker wait: throughput without adding much to nginx→searchable latency.
             FetchMaxBytes = options.FetchMaxBytes,
             MaxPartitionFetchBytes = options.MaxPartitionFetchBytes,

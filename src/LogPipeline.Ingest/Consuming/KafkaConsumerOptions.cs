@@ -20,6 +20,9 @@ public sealed class KafkaConsumerOptions
     /// <summary>How long a partition revoke waits for that partition's in-flight documents before abandoning them.</summary>
     public TimeSpan RevokeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Group session timeout: how long a crashed member keeps its partitions before the group rebalances.</summary>
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(45);
+
     /// <summary>librdkafka <c>fetch.max.bytes</c> / per-partition fetch size: large fetches keep the consume thread cheap per message.</summary>
     public int FetchMaxBytes { get; set; } = 16 * 1024 * 1024;
 
@@ -58,6 +61,11 @@ public sealed class KafkaConsumerOptions
         if (RevokeTimeout < TimeSpan.Zero)
         {
             yield return $"Kafka:RevokeTimeout '{RevokeTimeout}' must not be negative.";
+        }
+
+        if (SessionTimeout < TimeSpan.FromSeconds(1))
+        {
+            yield return $"Kafka:SessionTimeout '{SessionTimeout}' must be at least 1 second.";
         }
 
         if (FetchMaxBytes < 1024)

@@ -1,0 +1,163 @@
+using System.Threading.Channels;
+using Confluent.Kafka;
+using LogPipeline.Hosting.Kafka;
+using LogPipeline.Ingest.Consuming;
+using LogPipeline.Ingest.Diagnostics;
+using LogPipeline.Ingest.Enrichment;
+using LogPipeline.Ingest.Indexing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LogPipeline.Ingest.Pipeline;
+
+/// <summary>
+/// Wires the stages with bounded channels and runs them:
+/// consume thread → (per-partition) processing workers → batches → indexers → completions → consume thread.
+/// The in-flight limit (pause) bounds everything between the consumer and the completions.
+/// </summary>
+internal sealed class IngestPipeline(
+    IOptions<KafkaConsumerOptions> kafka,
+    IOptions<KafkaSecurityOptions> security,
+    IOptions<IndexingOptions> indexing,
+    IOptions<ElasticsearchOptions> elasticsearch,
+    IDocumentFactory factory,
+    IngestMetrics metrics,
+    ElasticsearchHealth health,
+    TimeProvider time,
+    ILoggerFactory loggers)
+{
+    private readonly ILogger _logger = loggers.CreateLogger("LogPipeline.Ingest.Pipeline");
+    private volatile ConsumeLoop? _loop;
+
+    /// <summary>Time since the consume thread last polled, or null before it started (liveness).</summary>
+    public TimeSpan? SinceLastPoll => _loop?.SinceLastPoll;
+
+    /// <summary>
+    /// Runs until <paramref name="stop"/> (graceful: drain, commit, leave the group) or <paramref name="abort"/>
+    /// (immediate: nothing in flight is committed, as after a crash). A failing stage fails the whole run.
+    /// </summary>
+    public async Task RunAsync(CancellationToken stop, CancellationToken abort)
+    {
+        await Task.Yield();
+        var options = indexing.Value;
+        var kafkaOptions = kafka.Value;
+        using var consumeAbort = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        using var abandon = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        var client = ElasticsearchClientFactory.Create(elasticsearch.Value);
+        using var producer = new ProducerBuilder<byte[], byte[]>(KafkaClientConfigs.DeadLetterProducer(kafkaOptions, security.Value))
+            .SetErrorHandler((_, error) => IngestLog.KafkaError(_logger, error.Reason, error.IsFatal))
+            .Build();
+        var backoff = new Backoff(options, time);
+        var deadLetters = new DeadLetterPublisher(producer, kafkaOptions.EffectiveDeadLetterTopic, metrics, backoff, _logger);
+        var indexer = new BulkIndexer(client, elasticsearch.Value.DataStream, options, deadLetters, metrics, health, backoff, time, _logger);
+        IngestLog.Starting(_logger, kafkaOptions.Topic, kafkaOptions.GroupId, kafkaOptions.BootstrapServers!, kafkaOptions.EffectiveDeadLetterTopic);
+
+        var queues = Enumerable.Range(0, options.ProcessingParallelism)
+            .Select(_ => Channel.CreateBounded<ConsumeResult<byte[], byte[]>>(new BoundedChannelOptions(options.MaxInFlightMessages)
+            {
+                SingleReader = true,
+                SingleWriter = true,
+            }))
+            .ToArray();
+        var batches = Channel.CreateBounded<Batch>(new BoundedChannelOptions(options.MaxConcurrentBulks)
+        {
+            SingleReader = options.MaxConcurrentBulks == 1,
+            SingleWriter = options.ProcessingParallelism == 1,
+        });
+
+        // Unbounded, but never holds more than the in-flight batches (MaxInFlightMessages bounds them).
+        var completions = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true });
+
+        Exception? failure = null;
+        void OnStageFault(Task task, string stage)
+        {
+            failure ??= task.Exception!.GetBaseException();
+            IngestLog.StageFailed(_logger, stage, failure);
+            consumeAbort.Cancel();
+            abandon.Cancel();
+        }
+
+        var processing = queues
+            .Select(q => Task.Run(() => new ProcessingWorker(q.Reader, batches.Writer, factory, options, time).RunAsync(abandon.Token)))
+            .ToArray();
+        var indexers = Enumerable.Range(0, options.MaxConcurrentBulks)
+            .Select(_ => Task.Run(() => indexer.RunAsync(batches.Reader, completions.Writer, abandon.Token)))
+            .ToArray();
+        foreach (var task in processing)
+        {
+            _ = task.ContinueWith(t => OnStageFault(t, "processing"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+
+        foreach (var task in indexers)
+        {
+            _ = task.ContinueWith(t => OnStageFault(t, "indexing"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+
+        _ = Task.WhenAll(processing).ContinueWith(_ => batches.Writer.TryComplete(), TaskScheduler.Default);
+        _ = Task.WhenAll(indexers).ContinueWith(_ => completions.Writer.TryComplete(), TaskScheduler.Default);
+
+        var loop = new ConsumeLoop(kafkaOptions, security.Value, options, metrics, time, _logger);
+        _loop = loop;
+        var consumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                loop.Run([.. queues.Select(q => q.Writer)], completions.Reader, abandon, stop, consumeAbort.Token);
+                consumed.SetResult();
+            }
+#pragma warning disable CA1031 // Handed to the awaiting task, which fails the run.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                consumed.SetException(ex);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "kafka-consume",
+        };
+        thread.Start();
+
+        try
+        {
+            await consumed.Task;
+        }
+        finally
+        {
+            // Whatever is still in flight now was not committed; give it up and wait for the stages to end.
+            await abandon.CancelAsync();
+            await WhenAllQuietlyAsync(processing.Concat(indexers));
+            while (batches.Reader.TryRead(out var orphan))
+            {
+                orphan.Dispose();
+            }
+
+            producer.Flush(TimeSpan.FromSeconds(5));
+        }
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException("An ingest pipeline stage failed.", failure);
+        }
+    }
+
+    private static async Task WhenAllQuietlyAsync(IEnumerable<Task> tasks)
+    {
+        foreach (var task in tasks)
+        {
+            try
+            {
+                await task;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+#pragma warning disable CA1031 // Already logged by the fault continuation and rethrown by RunAsync.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+    }
+}
