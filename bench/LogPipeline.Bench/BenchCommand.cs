@@ -40,6 +40,12 @@ public static class BenchCommand
             report.Append(Micro.MicroSuite.Run(options.Quick, Path.Combine(options.ResultsDirectory, "BenchmarkDotNet")));
         }
 
+        if (options.Runs("ingest"))
+        {
+            Console.WriteLine("# Ingest end to end");
+            report.Append(Ingest.IngestSection.Run(options.Quick));
+        }
+
         var text = DocumentHeader(options) + report;
         Console.WriteLine();
         Console.WriteLine(text);

@@ -6,6 +6,12 @@ namespace LogPipeline.Testing.Elasticsearch;
 
 public sealed partial class ElasticsearchStandIn
 {
+    /// <summary>
+    /// Called for every document stored (index, source), under the stand-in's lock on the request thread:
+    /// keep it cheap. Used by the benchmarks to timestamp "indexed".
+    /// </summary>
+    public Action<string, JsonObject>? DocumentStored { get; set; }
+
     private StandInResponse Bulk(string? pathIndex, string body)
     {
         Interlocked.Increment(ref _bulkRequests);
@@ -111,6 +117,7 @@ public sealed partial class ElasticsearchStandIn
             }
 
             docs[id] = document;
+            DocumentStored?.Invoke(index, document);
             return new JsonObject
             {
                 ["_index"] = index,

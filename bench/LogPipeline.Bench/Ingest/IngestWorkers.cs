@@ -1,0 +1,39 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using LogPipeline.Bench.Peers;
+using LogPipeline.Testing;
+
+namespace LogPipeline.Bench.Ingest;
+
+/// <summary>The real ingest worker processes (<c>dotnet logpipeline-ingest.dll</c>), configured by environment.</summary>
+public static class IngestWorkers
+{
+    private static readonly string[] Configurations = ["Release", "Debug"];
+
+    public static string? Dll => Configurations
+        .Select(c => RepoPaths.Combine("src", "LogPipeline.Ingest", "bin", c, "net10.0", "logpipeline-ingest.dll"))
+        .FirstOrDefault(File.Exists);
+
+    public static ToolProcess Start(string dll, string runDirectory, string bootstrap, string topic, string groupId, Uri elasticsearch)
+    {
+        Directory.CreateDirectory(runDirectory);
+        var env = new Dictionary<string, string>
+        {
+            ["Kafka__BootstrapServers"] = bootstrap,
+            ["Kafka__Topic"] = topic,
+            ["Kafka__GroupId"] = groupId,
+            ["Elasticsearch__Url"] = elasticsearch.ToString(),
+            ["Observability__Port"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["DOTNET_gcServer"] = "0",
+        };
+        return ToolProcess.Start("dotnet", [dll], runDirectory, env);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
