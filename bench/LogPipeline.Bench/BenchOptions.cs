@@ -15,6 +15,10 @@ public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Parts)
         return new BenchOptions(quick, parts);
     }
 
+    /// <summary>Release, then Debug — or Debug first when the harness itself is a Debug build (bench/run --quick).</summary>
+    internal static string[] PreferredConfigurations =>
+        AppContext.BaseDirectory.Contains("/bin/Debug/", StringComparison.Ordinal) ? ["Debug", "Release"] : ["Release", "Debug"];
+
     public bool Runs(string part) => Parts.Contains(part);
 
     public string ResultsDirectory => RepoPaths.Combine("bench", "results");

@@ -9,9 +9,7 @@ namespace LogPipeline.Bench.Ingest;
 /// <summary>The real ingest worker processes (<c>dotnet logpipeline-ingest.dll</c>), configured by environment.</summary>
 public static class IngestWorkers
 {
-    private static readonly string[] Configurations = ["Release", "Debug"];
-
-    public static string? Dll => Configurations
+    public static string? Dll => BenchOptions.PreferredConfigurations
         .Select(c => RepoPaths.Combine("src", "LogPipeline.Ingest", "bin", c, "net10.0", "logpipeline-ingest.dll"))
         .FirstOrDefault(File.Exists);
 

@@ -13,8 +13,6 @@ namespace LogPipeline.Bench.Peers;
 public sealed class LogPipelineShipper : ITool
 {
     /// <summary>Written into the PidFile the shipper signals after a built-in rotation (the harness reopens).</summary>
-    private static readonly string[] Configurations = ["Release", "Debug"];
-
     private readonly string _harnessPid = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
 
     public LogPipelineShipper() => Binary = FindBinary();
@@ -64,7 +62,7 @@ public sealed class LogPipelineShipper : ITool
             return File.Exists(fromEnv) ? fromEnv : null;
         }
 
-        return Configurations
+        return BenchOptions.PreferredConfigurations
             .Select(c => RepoPaths.Combine("src", "LogPipeline.Shipper", "bin", c, "net10.0", "logpipeline-shipper"))
             .FirstOrDefault(File.Exists);
     }
