@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -302,7 +303,7 @@ public sealed class DocumentFactory : IDocumentFactory
         }
 
         // A zone id (fe80::1%eth0) means nothing outside that host and is not a valid ip field value.
-        return address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes()) : address;
+        return address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0 ? new IPAddress(address.GetAddressBytes()) : address;
     }
 
     private static ReadOnlySpan<byte> TrimIncompleteTail(ReadOnlySpan<byte> line)

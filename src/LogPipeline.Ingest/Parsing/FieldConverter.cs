@@ -5,12 +5,21 @@ namespace LogPipeline.Ingest.Parsing;
 /// <summary>Turns one variable's raw value into the record's field; shared by the text and JSON formats.</summary>
 internal static class FieldConverter
 {
-    /// <summary>Returns null when accepted, else the reason (names the variable).</summary>
+    /// <summary>
+    /// Returns null when accepted, else the reason (names the variable). An absent value clears the field,
+    /// so a retried split (see <see cref="TextAccessLogFormat"/>) leaves nothing behind from a failed attempt.
+    /// </summary>
     public static string? Assign(LogVariable variable, ReadOnlySpan<byte> value, ref AccessLogRecord record)
     {
         // nginx writes "-" for an empty value; an empty string in JSON means the same.
-        if (value.Length == 0 || (value.Length == 1 && value[0] == '-'))
+        if (value.Length == 1 && value[0] == '-')
         {
+            value = default;
+        }
+
+        if (value.IsEmpty)
+        {
+            Clear(variable, ref record);
             return null;
         }
 
@@ -36,6 +45,7 @@ internal static class FieldConverter
                 record.Timestamp ??= msec;
                 return null;
             case LogVariable.Request:
+                Clear(variable, ref record);
                 RequestLine.Split(value, ref record);
                 return null;
             case LogVariable.RequestMethod:
@@ -102,6 +112,62 @@ internal static class FieldConverter
                 return null;
             default:
                 return null;
+        }
+    }
+
+    private static void Clear(LogVariable variable, ref AccessLogRecord record)
+    {
+        switch (variable)
+        {
+            case LogVariable.RemoteAddr:
+                record.RemoteAddr = default;
+                break;
+            case LogVariable.RemoteUser:
+                record.RemoteUser = default;
+                break;
+            case LogVariable.TimeLocal or LogVariable.TimeIso8601 or LogVariable.Msec:
+                record.Timestamp = null;
+                break;
+            case LogVariable.Request or LogVariable.RequestUri:
+                record.Method = variable == LogVariable.Request ? default : record.Method;
+                record.Protocol = variable == LogVariable.Request ? default : record.Protocol;
+                record.Uri = default;
+                record.Path = default;
+                record.Query = default;
+                record.InvalidRequest = false;
+                break;
+            case LogVariable.RequestMethod:
+                record.Method = default;
+                break;
+            case LogVariable.ServerProtocol:
+                record.Protocol = default;
+                break;
+            case LogVariable.Status:
+                record.Status = null;
+                break;
+            case LogVariable.BodyBytesSent:
+                record.BodyBytes = null;
+                break;
+            case LogVariable.HttpReferer:
+                record.Referer = default;
+                break;
+            case LogVariable.HttpUserAgent:
+                record.UserAgent = default;
+                break;
+            case LogVariable.HttpXForwardedFor:
+                record.XForwardedFor = default;
+                break;
+            case LogVariable.RequestTime:
+                record.RequestTime = null;
+                break;
+            case LogVariable.UpstreamResponseTime:
+                record.UpstreamResponseTime = null;
+                break;
+            case LogVariable.Host:
+                record.Host = default;
+                break;
+            default:
+                break;
         }
     }
 

@@ -11,13 +11,18 @@ namespace LogPipeline.Ingest.Parsing;
 /// </summary>
 internal sealed class TextAccessLogFormat : AccessLogFormat
 {
+    private const int MaxAttempts = 16;
     private readonly byte[] _prefix;
     private readonly (LogVariable Variable, string Name, byte[] Terminator)[] _fields;
+
+    // One message per field, made once: no allocation per bad line, and identity tells "ran out of line" apart.
+    private readonly string[] _endOfLine;
 
     private TextAccessLogFormat(byte[] prefix, (LogVariable Variable, string Name, byte[] Terminator)[] fields)
     {
         _prefix = prefix;
         _fields = fields;
+        _endOfLine = [.. fields.Select(f => $"line ends before ${f.Name} is closed (truncated?)")];
         Variables = [.. fields.Select(f => f.Variable)];
     }
 
@@ -104,38 +109,54 @@ internal sealed class TextAccessLogFormat : AccessLogFormat
             return "line does not start like the log format";
         }
 
-        var rest = line[_prefix.Length..];
-        for (var f = 0; f < _fields.Length; f++)
+        var budget = MaxAttempts;
+        return Match(0, line[_prefix.Length..], ref record, ref budget);
+    }
+
+    /// <summary>
+    /// Splits field <paramref name="f"/> at the first occurrence of its closing literal; when a later field then
+    /// fails (a " [" inside $remote_user, say), retries at the next occurrence, within a small budget so a
+    /// hostile line costs at most a few passes. Returns the first failure's reason, the most telling one.
+    /// </summary>
+    private string? Match(int f, ReadOnlySpan<byte> rest, ref AccessLogRecord record, ref int budget)
+    {
+        var (variable, _, terminator) = _fields[f];
+        if (f == _fields.Length - 1)
         {
-            var (variable, name, terminator) = _fields[f];
-            ReadOnlySpan<byte> value;
-            if (f == _fields.Length - 1)
-            {
-                if (!rest.EndsWith(terminator))
-                {
-                    return $"line ends before ${name} is closed (truncated?)";
-                }
-
-                value = rest[..^terminator.Length];
-            }
-            else
-            {
-                var end = rest.IndexOf(terminator);
-                if (end < 0)
-                {
-                    return $"line ends before ${name} is closed (truncated?)";
-                }
-
-                value = rest[..end];
-                rest = rest[(end + terminator.Length)..];
-            }
-
-            if (FieldConverter.Assign(variable, value, ref record) is { } error)
-            {
-                return error;
-            }
+            return rest.EndsWith(terminator)
+                ? FieldConverter.Assign(variable, rest[..^terminator.Length], ref record)
+                : _endOfLine[f];
         }
 
-        return null;
+        string? firstError = null;
+        var from = 0;
+        while (true)
+        {
+            var found = rest[from..].IndexOf(terminator);
+            if (found < 0)
+            {
+                return firstError ?? _endOfLine[f];
+            }
+
+            var end = from + found;
+            var error = FieldConverter.Assign(variable, rest[..end], ref record)
+                        ?? Match(f + 1, rest[(end + terminator.Length)..], ref record, ref budget);
+            if (error is null)
+            {
+                return null;
+            }
+
+            // Running out of line is not fixed by splitting elsewhere (and the partial record of a cut line
+            // must stay as first read); only a value that did not convert is worth another split.
+            firstError ??= error;
+            if (IsEndOfLine(error) || --budget <= 0)
+            {
+                return firstError;
+            }
+
+            from = end + 1;
+        }
     }
+
+    private bool IsEndOfLine(string error) => Array.IndexOf(_endOfLine, error) >= 0;
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using LogPipeline.Ingest.Enrichment.UserAgents;
 using MaxMind.Db;
 
 namespace LogPipeline.Ingest.Enrichment.GeoIp;
@@ -10,17 +11,23 @@ public sealed record Country(string IsoCode, string Name);
 
 /// <summary>
 /// Country of an address from the geo-whois-asn-country MaxMind DB (records <c>{country_code}</c>),
-/// memory-mapped so every worker process shares the page cache. Thread-safe: the reader is, and the
-/// name cache is a concurrent dictionary bounded by the number of countries.
+/// memory-mapped so every worker process shares the page cache. Thread-safe: the reader is, the address
+/// cache is a bounded concurrent cache, and the name cache is bounded by the number of countries.
 /// </summary>
 public sealed class GeoIpLookup : IDisposable
 {
+    // Stands for "no country" in the cache, which holds only non-null values.
+    private static readonly Country None = new(string.Empty, string.Empty);
     private readonly Reader _reader;
     private readonly ConcurrentDictionary<string, Country?> _countries = new(StringComparer.Ordinal);
+    private readonly BoundedCache<Country> _byAddress;
 
-    public GeoIpLookup(string databasePath)
+    /// <param name="databasePath">The .mmdb file.</param>
+    /// <param name="cacheSize">Addresses remembered: clients send many requests, and a database read costs a few µs.</param>
+    public GeoIpLookup(string databasePath, int cacheSize = 50_000)
     {
         _reader = new Reader(databasePath, FileAccessMode.MemoryMapped);
+        _byAddress = new BoundedCache<Country>(cacheSize);
     }
 
     /// <summary>Null when the address is not public or the database has no country for it.</summary>
@@ -31,6 +38,24 @@ public sealed class GeoIpLookup : IDisposable
             return null;
         }
 
+        Span<char> key = stackalloc char[64];
+        if (!address.TryFormat(key, out var length))
+        {
+            return Lookup(address);
+        }
+
+        if (_byAddress.TryGet(key[..length], out var cached))
+        {
+            return ReferenceEquals(cached, None) ? null : cached;
+        }
+
+        var country = Lookup(address);
+        _byAddress.Add(key[..length].ToString(), country ?? None);
+        return country;
+    }
+
+    private Country? Lookup(IPAddress address)
+    {
         var record = _reader.Find<CountryRecord>(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
         return record?.CountryCode is { Length: 2 } code ? _countries.GetOrAdd(code, ToCountry) : null;
     }

@@ -17,7 +17,7 @@ public sealed class UserAgentOptions
     public int MaxLength { get; set; } = 512;
 
     /// <summary>Per-regex match timeout, the backstop against catastrophic backtracking.</summary>
-    public TimeSpan MatchTimeout { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan MatchTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
     public string ResolvedRegexesPath => Path.GetFullPath(RegexesPath, AppContext.BaseDirectory);
 }

@@ -18,7 +18,7 @@ public sealed class UserAgentParser
 
     public UserAgentParser(string regexesPath, int cacheSize = 10_000, int maxLength = 512, TimeSpan? matchTimeout = null)
     {
-        _regexes = UapRegexes.Load(regexesPath, matchTimeout ?? TimeSpan.FromMilliseconds(50));
+        _regexes = UapRegexes.Load(regexesPath, matchTimeout ?? TimeSpan.FromMilliseconds(250));
         _cache = new BoundedCache<UserAgentInfo>(cacheSize);
         _maxLength = maxLength;
     }

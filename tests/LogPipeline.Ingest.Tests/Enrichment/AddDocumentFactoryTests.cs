@@ -1,0 +1,57 @@
+using System.Buffers;
+using System.Text;
+using LogPipeline.Ingest.Enrichment;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace LogPipeline.Ingest.Tests.Enrichment;
+
+public sealed class AddDocumentFactoryTests
+{
+    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        return new ServiceCollection().AddDocumentFactory(configuration).BuildServiceProvider();
+    }
+
+    [Fact]
+    public void Defaults_find_the_data_next_to_the_binary_and_make_documents()
+    {
+        using var services = Build([]);
+        var factory = services.GetRequiredService<IDocumentFactory>();
+        var output = new ArrayBufferWriter<byte>();
+
+        var result = factory.TryCreate("8.8.8.8 - - [01/Jan/2024:00:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"curl/8.5.0\""u8,
+            new SourceInfo(null, null, null, false, DateTimeOffset.UtcNow), output);
+
+        Assert.True(result.Success, result.Error);
+        Assert.Contains("\"country_iso_code\":\"US\"", Encoding.UTF8.GetString(output.WrittenSpan), StringComparison.Ordinal);
+        Assert.Same(factory, services.GetRequiredService<IDocumentFactory>());
+    }
+
+    [Theory]
+    [InlineData("GeoIp:DatabasePath", "/nonexistent/geo.mmdb")]
+    [InlineData("UserAgent:RegexesPath", "/nonexistent/regexes.yaml")]
+    [InlineData("UserAgent:CacheSize", "1")]
+    [InlineData("UserAgent:MatchTimeout", "00:00:00")]
+    [InlineData("Parsing:LogFormat", "$remote_addr$status")]
+    [InlineData("Parsing:LogFormat", "nothing to capture")]
+    public void Bad_settings_fail_validation_naming_the_key(string key, string value)
+    {
+        using var services = Build(new() { [key] = value });
+
+        var error = Assert.Throws<OptionsValidationException>(() => ValidateAll(services));
+
+        Assert.Contains(key, string.Join("; ", error.Failures), StringComparison.Ordinal);
+    }
+
+    private static void ValidateAll(IServiceProvider services)
+    {
+        // What ValidateOnStart does when the host starts.
+        foreach (var validator in services.GetServices<IStartupValidator>())
+        {
+            validator.Validate();
+        }
+    }
+}
