@@ -16,7 +16,7 @@ internal sealed record ReportArguments(DateTimeOffset From, DateTimeOffset To, b
         TimeSpan? last = null;
         var json = false;
         string? index = null;
-        var list = args.SkipWhile(a => a == "report").ToList();
+        var list = args.ToList();
         for (var i = 0; i < list.Count; i++)
         {
             var name = list[i];

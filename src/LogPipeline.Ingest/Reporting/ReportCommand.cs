@@ -15,7 +15,7 @@ public static class ReportCommand
 
     internal static async Task<int> RunAsync(IConfiguration configuration, string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time, CancellationToken ct)
     {
-        var arguments = ReportArguments.Parse(args, time.GetUtcNow(), out var argumentError);
+        var arguments = ReportArguments.Parse(CommandConfiguration.OwnArguments(args, "report"), time.GetUtcNow(), out var argumentError);
         if (arguments is null)
         {
             await stderr.WriteLineAsync(argumentError);

@@ -17,10 +17,10 @@ public static class SetupCommand
 
     internal static async Task<int> RunAsync(IConfiguration configuration, string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time, CancellationToken ct)
     {
-        var unknown = args.Where(a => a != "setup").ToList();
-        if (unknown.Count > 0)
+        var unknown = CommandConfiguration.OwnArguments(args, "setup");
+        if (unknown.Length > 0)
         {
-            await stderr.WriteLineAsync($"setup takes no arguments (got: {string.Join(' ', unknown)}); it is configured by Elasticsearch:*, Kibana:* and Lifecycle:Retention.");
+            await stderr.WriteLineAsync($"setup takes no arguments besides configuration overrides like --Kibana:Url=http://kibana:5601 (got: {string.Join(' ', unknown)}).");
             return 1;
         }
 

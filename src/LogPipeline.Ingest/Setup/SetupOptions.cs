@@ -62,6 +62,37 @@ public sealed class LifecycleOptions
 /// <summary>Binds and validates the sections the commands use; every error names its key.</summary>
 internal static class CommandConfiguration
 {
+    /// <summary>
+    /// The command's own arguments: without the command name and without configuration overrides
+    /// (<c>--Section:Key=value</c> or <c>--Section:Key value</c>), which Program.cs feeds to the configuration.
+    /// </summary>
+    public static string[] OwnArguments(string[] args, string command)
+    {
+        var own = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            if (i == 0 && arg == command)
+            {
+                continue;
+            }
+
+            if (arg.StartsWith('-') && arg.TrimStart('-').Split('=')[0].Contains(':', StringComparison.Ordinal))
+            {
+                if (!arg.Contains('=', StringComparison.Ordinal))
+                {
+                    i++; // "--Section:Key value"
+                }
+
+                continue;
+            }
+
+            own.Add(arg);
+        }
+
+        return [.. own];
+    }
+
     public static KibanaOptions Kibana(IConfiguration configuration, List<string> errors)
     {
         var options = Guard(() => configuration.GetSection(KibanaOptions.Section).Get<KibanaOptions>(), errors) ?? new KibanaOptions();

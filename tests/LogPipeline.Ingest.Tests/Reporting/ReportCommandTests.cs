@@ -34,7 +34,7 @@ public sealed class ReportCommandTests : IAsyncLifetime
     [Fact]
     public async Task Text_report_prints_every_panel_for_the_last_24_hours()
     {
-        var (code, stdout, stderr) = await RunAsync("report", "--last", "24h");
+        var (code, stdout, stderr) = await RunAsync("report", "--Elasticsearch:DataStream=logs-nginx.access-default", "--last", "24h");
 
         Assert.True(code == 0, stderr);
         string[] hours = [.. Enumerable.Range(0, 24).Select(h => $"  {h:00} " + h switch

@@ -159,6 +159,20 @@ public sealed class SetupCommandTests
         Assert.Contains("Elasticsearch:Url", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Configuration_overrides_on_the_command_line_are_not_arguments_but_unknown_arguments_fail()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        var config = Config(("Elasticsearch:Url", es.Url.ToString()));
+
+        var overrides = await RunAsync(config, "setup", "--Lifecycle:Retention=7d", "--Kibana:StartupTimeout", "00:00:05");
+        var unknown = await RunAsync(config, "setup", "--force");
+
+        Assert.True(overrides.Code == 0, overrides.Err);
+        Assert.Equal(1, unknown.Code);
+        Assert.Contains("got: --force", unknown.Err, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(null, null, "Elasticsearch:Url is required")]
     [InlineData("Lifecycle:Retention", "thirty days", "Lifecycle:Retention 'thirty days'")]
