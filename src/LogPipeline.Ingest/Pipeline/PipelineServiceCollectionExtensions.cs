@@ -1,3 +1,4 @@
+using System.Globalization;
 using LogPipeline.Hosting.Kafka;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;
@@ -5,6 +6,7 @@ using LogPipeline.Ingest.Indexing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace LogPipeline.Ingest.Pipeline;
@@ -25,6 +27,17 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<KafkaSecurityOptions>>(new KeyNamingValidator<KafkaSecurityOptions>(o => o.Validate()));
         services.AddSingleton<IValidateOptions<ElasticsearchOptions>>(new KeyNamingValidator<ElasticsearchOptions>(o => o.Validate()));
         services.AddSingleton<IValidateOptions<IndexingOptions>>(new KeyNamingValidator<IndexingOptions>(o => o.Validate()));
+        // SIGTERM drains in-flight bulks for up to Indexing:DrainTimeout, then closes the consumer: the host
+        // must wait that long (plus the close) before it gives up on the worker.
+        // Read leniently here: HostOptions is resolved before validation runs, and a bad value must surface
+        // as the validated Indexing:DrainTimeout error, not as a crash while building the host.
+        services.AddOptions<HostOptions>().Configure(host =>
+        {
+            var drain = TimeSpan.TryParse(configuration[$"{IndexingOptions.Section}:DrainTimeout"], CultureInfo.InvariantCulture, out var configured) && configured > TimeSpan.Zero
+                ? configured
+                : new IndexingOptions().DrainTimeout;
+            host.ShutdownTimeout = drain + TimeSpan.FromSeconds(10);
+        });
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<ElasticsearchHealth>();
