@@ -9,14 +9,14 @@ namespace LogPipeline.EndToEnd.Tests.Configuration;
 /// </summary>
 public sealed class ConfigurationErrorTests : IDisposable
 {
-    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(20);
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "lp-config-" + Guid.NewGuid().ToString("N")[..8]);
 
     public ConfigurationErrorTests() => Directory.CreateDirectory(_directory);
 
     public static TheoryData<string, string, string> ShipperCases => new()
     {
-        // (environment overrides "K=V;K=V" — an empty V removes the key, expected key in the message, description)
+        // (environment overrides "K=V;K=V" — an empty V sets the key to empty, expected key in the message, description)
         { "Shipper__Path=", "Shipper:Path", "missing Shipper:Path" },
         { "Shipper__StateDirectory=", "Shipper:StateDirectory", "missing state directory" },
         { "Shipper__Rotation__MaxBytes=-5", "Shipper:Rotation:MaxBytes", "negative MaxBytes" },
@@ -46,7 +46,10 @@ public sealed class ConfigurationErrorTests : IDisposable
         { "Kafka__BootstrapServers=", "Kafka:BootstrapServers", "missing bootstrap servers" },
         { "Kafka__SecurityProtocol=Carrier-Pigeon", "Kafka:SecurityProtocol", "bad security protocol" },
         { "Kafka__SecurityProtocol=SaslSsl;Kafka__SaslMechanism=ScramSha512;Kafka__SaslUsername=ingest", "Kafka:SaslPassword", "SASL without password" },
-        { "Parsing__LogFormat=$remote_addr [$time_local] \"$request\" $no_such_variable", "Parsing:LogFormat", "unknown log_format variable" },
+        // Unknown $variables are legal (nginx map/set variables); these are the formats the parser cannot use.
+        { "Parsing__LogFormat=$remote_addr$remote_user [$time_local] \"$request\"", "Parsing:LogFormat", "two variables with nothing between them" },
+        { "Parsing__LogFormat=$foo - $bar", "Parsing:LogFormat", "no indexed variable" },
+        { "Parsing__LogFormat=$remote_addr $ [$time_local]", "Parsing:LogFormat", "a lone $" },
         { "GeoIp__DatabasePath=/nonexistent/geo.mmdb", "GeoIp:DatabasePath", "missing GeoIP database" },
         { "UserAgent__RegexesPath=/nonexistent/regexes.yaml", "UserAgent:RegexesPath", "missing uap-core regexes" },
         { "UserAgent__MatchTimeout=00:00:00", "UserAgent:MatchTimeout", "zero regex timeout" },
@@ -123,7 +126,8 @@ public sealed class ConfigurationErrorTests : IDisposable
         {
             var eq = pair.IndexOf('=', StringComparison.Ordinal);
             var value = pair[(eq + 1)..];
-            env[pair[..eq]] = value.Length == 0 ? null : value;
+            // Empty means "set to empty", which overrides the appsettings.json default (removing it would not).
+            env[pair[..eq]] = value;
         }
     }
 
