@@ -38,9 +38,6 @@ internal sealed class ShipperService(
     IHostApplicationLifetime lifetime,
     ILogger<ShipperService> logger) : BackgroundService
 {
-    /// <summary>Batches between the tail loop and the publisher; the byte budget is the real bound.</summary>
-    private const int ChannelCapacity = 64;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -64,11 +61,14 @@ internal sealed class ShipperService(
         var registry = new ProgressRegistry();
         var store = new CheckpointStore(options.StateDirectory);
         var checkpoints = new CheckpointWriter(store, registry, metrics, time, logger);
-        var channel = Channel.CreateBounded<LineBatch>(new BoundedChannelOptions(ChannelCapacity)
+        // Bounded by bytes, not by count: the tail loop checks the in-flight budget before every read
+        // and the budget covers the channel plus librdkafka's queue, so the channel never holds more than
+        // Shipper:MaxInFlightBytes plus one read chunk. A count-bounded channel would make the tail loop
+        // block on a full channel — and a tail loop that blocks misses short-lived rotated files.
+        var channel = Channel.CreateUnbounded<LineBatch>(new UnboundedChannelOptions
         {
             SingleReader = true,
             SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
         });
 
         var source = options.ResolveSourceName();

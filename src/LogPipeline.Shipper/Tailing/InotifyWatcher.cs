@@ -1,5 +1,8 @@
-using System.Runtime.InteropServices;
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
 using LogPipeline.Shipper.Native;
+using Microsoft.Win32.SafeHandles;
 
 namespace LogPipeline.Shipper.Tailing;
 
@@ -9,7 +12,11 @@ namespace LogPipeline.Shipper.Tailing;
 /// FileSystemWatcher would allocate for each of tens of thousands of writes per second.
 /// The directory may vanish and come back: the tail loop calls <see cref="EnsureWatching"/> on every
 /// pass and the watch is re-added. If inotify is unavailable the loop still polls.
-/// Threads: <see cref="EnsureWatching"/> is called by the tail loop; the reader thread only reads the fd.
+/// It also opens the followed file the moment it is created: under heavy rotation (a 50 KB file lives a
+/// few milliseconds at 50k lines/s) a busy tail loop could otherwise meet a file only after the next
+/// rotation deleted it. The descriptors go to the tail loop through <see cref="_created"/>.
+/// Threads: <see cref="EnsureWatching"/> and <see cref="TryTakeCreated"/> are called by the tail loop;
+/// the reader thread reads the inotify fd and opens created files.
 /// </summary>
 internal sealed unsafe class InotifyWatcher : IDisposable
 {
@@ -27,15 +34,18 @@ internal sealed unsafe class InotifyWatcher : IDisposable
     private const int InCloExec = 0x80000;
 
     private readonly Action _onEvent;
+    private readonly byte[] _fileName;
+    private readonly ConcurrentQueue<SafeFileHandle> _created = new();
     private readonly int _fd;
     private readonly Thread? _thread;
     private volatile int _wd = -1;
     private volatile bool _disposed;
-    private string? _directory;
+    private volatile string? _directory;
 
-    public InotifyWatcher(Action onEvent)
+    public InotifyWatcher(string fileName, Action onEvent)
     {
         _onEvent = onEvent;
+        _fileName = Encoding.UTF8.GetBytes(fileName);
         _fd = LibC.InotifyInit1(InNonBlock | InCloExec);
         if (_fd >= 0)
         {
@@ -47,6 +57,9 @@ internal sealed unsafe class InotifyWatcher : IDisposable
     public bool Available => _fd >= 0;
 
     public bool Watching => _wd >= 0;
+
+    /// <summary>A descriptor of the followed file opened right at its creation, oldest first.</summary>
+    public bool TryTakeCreated([NotNullWhen(true)] out SafeFileHandle? handle) => _created.TryDequeue(out handle);
 
     /// <summary>(Re-)adds the watch on <paramref name="directory"/> if it is not in place.</summary>
     public void EnsureWatching(string directory)
@@ -68,6 +81,29 @@ internal sealed unsafe class InotifyWatcher : IDisposable
         if (_fd >= 0)
         {
             _ = LibC.Close(_fd);
+        }
+
+        while (_created.TryDequeue(out var handle))
+        {
+            handle.Dispose();
+        }
+    }
+
+    private void OpenCreated()
+    {
+        if (_directory is not { } directory)
+        {
+            return;
+        }
+
+        try
+        {
+            var path = System.IO.Path.Combine(directory, Encoding.UTF8.GetString(_fileName));
+            _created.Enqueue(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Gone again already: the tail loop's own stat of the path decides what to follow.
         }
     }
 
@@ -97,6 +133,12 @@ internal sealed unsafe class InotifyWatcher : IDisposable
                     var wd = *(int*)(p + offset);
                     var mask = *(uint*)(p + offset + 4);
                     var len = *(uint*)(p + offset + 12);
+                    if ((mask & (InCreate | InMovedTo)) != 0 && len > 0
+                        && new ReadOnlySpan<byte>(p + offset + 16, (int)len).TrimEnd((byte)0).SequenceEqual(_fileName))
+                    {
+                        OpenCreated();
+                    }
+
                     if ((mask & (InIgnored | InDeleteSelf | InMoveSelf)) != 0 && wd == _wd)
                     {
                         _wd = -1; // The directory went away: re-added when it exists again.

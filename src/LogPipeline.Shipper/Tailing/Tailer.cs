@@ -43,6 +43,9 @@ internal sealed partial class Tailer : IDisposable
     private readonly List<FileProgress> _releasedUnacked = [];
 
     private TailedFile? _live;
+
+    /// <summary>What the live path pointed at during this pass (null: missing).</summary>
+    private FileStatus? _pathStatus;
     private bool _rotationDeferredLogged;
 
     public Tailer(
@@ -64,7 +67,7 @@ internal sealed partial class Tailer : IDisposable
         _time = time;
         _logger = logger;
         _rotator = options.Rotation.MaxBytes > 0 ? new BuiltInRotator(_path, options.Rotation, metrics, logger) : null;
-        _watcher = new InotifyWatcher(Wake);
+        _watcher = new InotifyWatcher(System.IO.Path.GetFileName(_path), Wake);
         budget.RoomAvailable += Wake;
     }
 
@@ -167,19 +170,63 @@ internal sealed partial class Tailer : IDisposable
 
     private static bool IsMissing(Exception ex) => ex is FileNotFoundException or DirectoryNotFoundException;
 
+    private bool Holds(FileStatus status) =>
+        _live?.Status.SameFile(status) == true || _rotated.Any(r => r.Status.SameFile(status));
+
     private void ObserveLivePath(long now)
     {
         var status = LibC.StatPath(_path);
-        if (_live is { } live && (status is null || !status.Value.SameFile(live.Status)))
+        _pathStatus = status;
+
+        // Files the watcher opened at creation, oldest first: some may already be renamed away.
+        while (_watcher.TryTakeCreated(out var handle))
+        {
+            var created = LibC.StatHandle(handle);
+            if (Holds(created))
+            {
+                handle.Dispose();
+                continue;
+            }
+
+            if (_live is { } current && status?.SameFile(current.Status) != true)
+            {
+                MarkRotated(current, now);
+                _live = null;
+            }
+
+            Log.Following(_logger, _path, created.Device, created.Inode);
+            var file = new TailedFile(_path, handle, created with { Size = 0 }, _options.MaxLineBytes, 0, now);
+            if (_live is null && status?.SameFile(created) == true)
+            {
+                _live = file;
+            }
+            else
+            {
+                MarkRotated(file, now);
+            }
+        }
+
+        if (_live is { } live && status?.SameFile(live.Status) != true)
         {
             // Renamed away (or deleted): keep reading through the descriptor we hold.
             MarkRotated(live, now);
             _live = null;
         }
 
-        if (_live is null && status is not null && !_rotated.Any(r => r.Status.SameFile(status.Value)))
+        if (_live is null && status is { } st)
         {
-            _live = Open(_path, startOffset: 0, now);
+            // The path may point at a file already held as renamed (creations seen out of order): it is live.
+            var held = _rotated.FindIndex(r => r.Status.SameFile(st));
+            if (held >= 0)
+            {
+                _live = _rotated[held];
+                _live.Rotated = false;
+                _rotated.RemoveAt(held);
+            }
+            else
+            {
+                _live = Open(_path, startOffset: 0, now);
+            }
         }
     }
 
@@ -234,19 +281,13 @@ internal sealed partial class Tailer : IDisposable
         }
     }
 
-    private bool NewerFileHasData(TailedFile file)
-    {
-        var index = _rotated.IndexOf(file);
-        for (var i = index + 1; i < _rotated.Count; i++)
-        {
-            if (_rotated[i].Status.Size > 0)
-            {
-                return true;
-            }
-        }
-
-        return _live is { Status.Size: > 0 };
-    }
+    /// <summary>
+    /// The writer has moved on from a renamed file once the live path holds another file with data in
+    /// it: nginx creates (or writes) the new file only after it reopened. Deliberately not based on the
+    /// order files were met in, which a busy loop may see out of order.
+    /// </summary>
+    private bool NewerFileHasData(TailedFile file) =>
+        _pathStatus is { } path && !path.SameFile(file.Status) && path.Size > 0;
 
     private bool ShouldRelease(TailedFile file, long now) =>
         (file.WriterMovedOn && _time.GetElapsedTime(file.WriterMovedAt, now) >= RotatedSettle)
@@ -321,7 +362,11 @@ internal sealed partial class Tailer : IDisposable
         _budget.Add(batch.Bytes, batch.Lines.Count);
         _metrics.InFlightBytes.Set(_budget.Bytes);
         _metrics.InFlightLines.Set(_budget.Lines);
-        await _channel.WriteAsync(batch, cancellationToken);
+        // Never blocks: the channel is bounded by the byte budget checked before each read.
+        if (!_channel.TryWrite(batch))
+        {
+            await _channel.WriteAsync(batch, cancellationToken);
+        }
     }
 
     /// <summary>A renamed file read to its end after the writer moved on: ship a last unterminated line, close it.</summary>

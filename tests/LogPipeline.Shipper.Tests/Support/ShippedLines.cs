@@ -1,0 +1,50 @@
+using Confluent.Kafka;
+using LogPipeline.Testing.Kafka;
+
+namespace LogPipeline.Shipper.Tests.Support;
+
+/// <summary>What arrived in Kafka, counted the way the loss/duplicate claims are stated.</summary>
+internal sealed class ShippedLines
+{
+    private ShippedLines(List<ConsumeResult<byte[], byte[]>> records)
+    {
+        Records = records;
+        var bySeq = records.GroupBy(r => GeneratedLog.Seq(r.Message.Value)).ToList();
+        Unparsed = bySeq.Where(g => g.Key is null).Sum(g => g.Count());
+        Distinct = bySeq.Where(g => g.Key is not null).Select(g => g.Key!.Value).ToHashSet();
+        Duplicates = records.Count - Unparsed - Distinct.Count;
+        // A duplicate is tolerable only as a re-send of the same position (same ingest _id).
+        DuplicatesWithOtherPosition = bySeq.Where(g => g.Key is not null && g.Count() > 1)
+            .Count(g => g.Select(Position).Distinct().Count() > 1);
+    }
+
+    public List<ConsumeResult<byte[], byte[]>> Records { get; }
+
+    public HashSet<long> Distinct { get; }
+
+    public int Duplicates { get; }
+
+    public int DuplicatesWithOtherPosition { get; }
+
+    public int Unparsed { get; }
+
+    public static ShippedLines Read(KafkaMockCluster cluster, string topic, long expected, TimeSpan? timeout = null) =>
+        new(TopicReader.ReadAll(cluster.BootstrapServers, topic, (int)expected, timeout ?? TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(1)));
+
+    public static string Position(ConsumeResult<byte[], byte[]> r) =>
+        $"{r.Header("lp.source")}|{r.Header("lp.file")}|{r.Header("lp.offset")}";
+
+    public long Missing(long first, long count)
+    {
+        long missing = 0;
+        for (var s = first; s < first + count; s++)
+        {
+            if (!Distinct.Contains(s))
+            {
+                missing++;
+            }
+        }
+
+        return missing;
+    }
+}
