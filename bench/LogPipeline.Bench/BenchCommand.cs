@@ -20,7 +20,8 @@ public static class BenchCommand
         };
         Directory.CreateDirectory(options.ResultsDirectory);
         var report = new StringBuilder();
-        var workloads = options.Quick ? Suites.Quick : Suites.Full;
+        var workloads = (options.Quick ? Suites.Quick : Suites.Full)
+            .Where(w => options.Workloads is null || options.Workloads.Contains(w.Name)).ToList();
         var shipper = new LogPipelineShipper();
         List<RunResult> shipperResults = [];
         if (options.Runs("shipper"))

@@ -2,8 +2,8 @@ using LogPipeline.Testing;
 
 namespace LogPipeline.Bench;
 
-/// <summary>Command line: <c>[--quick] [--only shipper,micro,ingest]</c>.</summary>
-public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Parts)
+/// <summary>Command line: <c>[--quick] [--only shipper,micro,ingest] [--workloads name,name]</c>.</summary>
+public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Parts, IReadOnlySet<string>? Workloads)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -12,7 +12,11 @@ public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Parts)
         var parts = only >= 0 && only + 1 < args.Length
             ? args[only + 1].Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)
             : new HashSet<string>(["shipper", "micro", "ingest"], StringComparer.Ordinal);
-        return new BenchOptions(quick, parts);
+        var pick = Array.IndexOf(args, "--workloads");
+        var workloads = pick >= 0 && pick + 1 < args.Length
+            ? args[pick + 1].Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)
+            : null;
+        return new BenchOptions(quick, parts, workloads);
     }
 
     /// <summary>Release, then Debug — or Debug first when the harness itself is a Debug build (bench/run --quick).</summary>
@@ -24,5 +28,5 @@ public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Parts)
     public string ResultsDirectory => RepoPaths.Combine("bench", "results");
 
     /// <summary>Only the full run of everything publishes to docs/.</summary>
-    public bool Publishes => !Quick && Parts.Count == 3;
+    public bool Publishes => !Quick && Parts.Count == 3 && Workloads is null;
 }

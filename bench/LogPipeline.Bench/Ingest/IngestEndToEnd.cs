@@ -60,7 +60,7 @@ public static class IngestEndToEnd
                     stats.Add(new ProcessTreeStats(p.Pid));
                 }
 
-                var deadline = start + TimeSpan.FromSeconds(60 + (lines / 10_000.0));
+                var deadline = start + TimeSpan.FromSeconds(60 + (lines / 1_000.0));
                 if (WaitFor(() => indexed.Count >= lines, deadline, clock, processes, stats, lines, indexed) is { } failure)
                 {
                     return Failed(workers, lines, failure + $" ({indexed.Count:N0}/{lines:N0} indexed)");

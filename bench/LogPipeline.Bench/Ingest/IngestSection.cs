@@ -8,8 +8,8 @@ public static class IngestSection
 {
     public static string Run(bool quick)
     {
-        var lines = quick ? 10_000 : 200_000;
-        var trickle = quick ? 2_000 : 20_000;
+        var lines = quick ? 10_000 : 50_000;
+        var trickle = quick ? 2_000 : 10_000;
         // Quick (CI smoke) measures one worker only: a second worker's group rebalance alone can take tens of seconds.
         int[] workerCounts = quick ? [1] : [1, 2];
         var root = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"lpbench-ingest-{Environment.ProcessId}");
@@ -42,7 +42,8 @@ public static class IngestSection
             `logpipeline-ingest` worker process(es) (one consumer group) → the Elasticsearch stand-in (in this process).
             events/s = lines ÷ (last document indexed − worker start, start-up included). Latency: then {trickle:N0} more
             lines produced at {5000:N0}/s while the workers are caught up, produce → stored by the stand-in.
-            Everything (mock Kafka, stand-in, workers) shares the same 2 cores. Target: ≥ 50k events/s.
+            Everything (mock Kafka, the stand-in — which parses and stores every document in this process — and the
+            workers) shares the same 2 cores, so these numbers are a floor for the worker. Target: ≥ 50k events/s.
 
             | workers | events/s | seconds | worker CPU s | latency p50 ms | latency p99 ms | not indexed |
             |---:|---:|---:|---:|---:|---:|---:|

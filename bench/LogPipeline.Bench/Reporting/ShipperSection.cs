@@ -28,6 +28,14 @@ public static class ShipperSection
             every tool is configured with) producing the same lines at the same rate from memory, without a file:
             the ratios compare each tool with it. LogPipeline build measured: **{build}**.
 
+            Peer configurations (as their documentation recommends; full files in `bench/peers/`):
+            - rsyslog: `imfile` in inotify mode with `freshStartTail="off"`, `reopenOnTruncate="on"`, state files in its
+              work directory persisted after submission; `omkafka` with `resubmitOnFailure`, `keepFailedMessages`, an
+              action queue (LinkedList, 200k, saved on shutdown) and `action.resumeRetryCount="-1"`.
+            - syslog-ng 3.38: `file()` with `follow-freq(1)` and `flags(no-parse)`; `kafka-c()` with a reliable
+              `disk-buffer()` and flow control. (Debian's package conflicts with rsyslog, so it is unpacked into a
+              private prefix by `bench/setup-peers.sh` and run from there.)
+
 
             """);
         sb.Append(MarkdownReport.ShipperTables(workloads, results));
