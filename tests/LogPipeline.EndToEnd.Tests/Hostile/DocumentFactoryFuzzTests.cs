@@ -62,8 +62,9 @@ public sealed class DocumentFactoryFuzzTests
 
         // Both outcomes must be exercised, or the generator is not doing its job.
         Assert.True(documents > 20 && failures > 20, $"documents {documents}, failures {failures} in {cases} cases");
-        TestContext.Current.SendDiagnosticMessage(
-            $"DocumentFactory fuzz: {cases} cases, {documents} documents, {failures} failures; reasons: " +
+        Measurements.Record(
+            "document-factory-fuzz",
+            $"{cases} cases, {documents} documents, {failures} failures; reasons: " +
             string.Join("; ", reasons.OrderByDescending(r => r.Value).Take(8).Select(r => $"{r.Key} ×{r.Value}")));
     }
 

@@ -46,7 +46,7 @@ public sealed class UserAgentFuzzTests
         }
 
         Assert.True(cases > 50, $"only {cases} cases ran in {TimeBox}; the engine is far slower than expected");
-        TestContext.Current.SendDiagnosticMessage($"UA fuzz: {cases} cases, slowest {slowest.TotalMilliseconds:F1} ms ({slowestInput.Length} chars), regex timeouts {parser.Timeouts}");
+        Measurements.Record("ua-fuzz", $"{cases} cases, slowest {slowest.TotalMilliseconds:F1} ms ({slowestInput.Length} chars), regex timeouts {parser.Timeouts}");
     }
 
     [Fact]

@@ -1,0 +1,46 @@
+namespace LogPipeline.EndToEnd.Tests.Harness;
+
+/// <summary>The shared shape of a fault scenario: start, write seq lines, inject, heal, wait, assert, record.</summary>
+internal static class Scenario
+{
+    public static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+    public static readonly TimeSpan DeliveryTimeout = TimeSpan.FromSeconds(120);
+
+    public static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    /// <summary>Starts one shipper and one ingest worker and waits until both serve /healthz.</summary>
+    public static async Task<(WorkerProcess Shipper, WorkerProcess Ingest)> StartWorkersAsync(
+        Pipeline pipeline, IReadOnlyDictionary<string, string?>? shipperEnv = null, IReadOnlyDictionary<string, string?>? ingestEnv = null)
+    {
+        var shipper = pipeline.StartShipper(shipperEnv);
+        var ingest = pipeline.StartIngest(ingestEnv);
+        await shipper.WaitUntilReadyAsync(ReadyTimeout, "/healthz");
+        await ingest.WaitUntilReadyAsync(ReadyTimeout, "/healthz");
+        return (shipper, ingest);
+    }
+
+    /// <summary>Waits until every written id is indexed, then asserts exactly-once in the index and records the numbers.</summary>
+    public static async Task<DeliveryReport> AssertExactlyOnceAsync(string name, Pipeline pipeline, AccessLogGenerator generator, string extra = "")
+    {
+        var report = await pipeline.WaitForIndexedAsync(generator.Written, DeliveryTimeout);
+        var kafka = pipeline.CountKafka(generator.Written.Count);
+        Measurements.Record(name, $"{report}; kafka records {kafka.Records}, kafka duplicates {kafka.Duplicates}; rotations {generator.Rotations}; write failures {generator.Failed.Count}{extra}");
+        Assert.True(report.ExactlyOnce, $"{name}: {report}\n{pipeline.Diagnostics()}");
+        return report;
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds (or fails the test at the deadline).</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, Pipeline? pipeline = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"timed out after {timeout} waiting for {what}\n{pipeline?.Diagnostics()}");
+            }
+
+            await Task.Delay(100, Token);
+        }
+    }
+}
