@@ -72,6 +72,8 @@ internal sealed class Pipeline : IAsyncDisposable
         ["Kafka__Topic"] = Topic,
         ["Kafka__GroupId"] = GroupId,
         ["Kafka__DeadLetterTopic"] = DeadLetterTopic,
+        // The default 45 s is how long a kill -9'd member keeps its partitions; CI cannot wait that long per scenario.
+        ["Kafka__SessionTimeout"] = "00:00:06",
         ["Elasticsearch__Url"] = Elasticsearch.Url.ToString(),
         ["Elasticsearch__DataStream"] = DataStream,
         ["GeoIp__DatabasePath"] = Path.Combine(Binaries.DataDirectory, "geo-whois-asn-country.mmdb"),
