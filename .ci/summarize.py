@@ -16,7 +16,7 @@ for path in glob.glob(f"{sys.argv[1]}/**/*.trx", recursive=True):
             failed += 1
         else:
             skipped += 1
-            msg = r.find(".//t:Output/t:StdOut", ns)
+            msg = r.find(".//t:Output/t:ErrorInfo/t:Message", ns)
             text = (msg.text or "").strip().splitlines()[0] if msg is not None and msg.text else r.get("testName")
             reasons[text] = reasons.get(text, 0) + 1
 for text, count in sorted(reasons.items()):
