@@ -10,7 +10,8 @@ namespace LogPipeline.Ingest.Tests.Dashboards;
 /// <summary>Where Docker exists: setup against real Elasticsearch and Kibana (pinned 8.x), then read the dashboard back.</summary>
 public sealed class KibanaContainerTests
 {
-    private const string Version = "8.15.3";
+    // Same version as docker-compose.yml and k8s/: the 9.x .NET client speaks to 9.x servers.
+    private const string Version = "9.2.0";
 
     [Fact]
     public async Task Setup_imports_the_dashboards_into_a_real_kibana()

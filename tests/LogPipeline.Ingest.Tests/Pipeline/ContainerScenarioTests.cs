@@ -13,7 +13,7 @@ public sealed class ContainerScenarioTests
     {
         DockerAvailability.SkipUnlessAvailable();
         await using var kafka = new Testcontainers.Kafka.KafkaBuilder("confluentinc/cp-kafka:7.6.1").Build();
-        await using var elastic = new DotNet.Testcontainers.Builders.ContainerBuilder("docker.elastic.co/elasticsearch/elasticsearch:9.1.0")
+        await using var elastic = new DotNet.Testcontainers.Builders.ContainerBuilder("docker.elastic.co/elasticsearch/elasticsearch:9.2.0")
             .WithEnvironment("discovery.type", "single-node")
             .WithEnvironment("xpack.security.enabled", "false")
             .WithEnvironment("ES_JAVA_OPTS", "-Xms512m -Xmx512m")
