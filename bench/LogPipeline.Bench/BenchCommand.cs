@@ -28,11 +28,12 @@ public static class BenchCommand
         {
             Console.WriteLine($"# Shipper side by side ({(options.Quick ? "quick" : "full")}; LogPipeline build: {shipper.Build})");
             ITool[] tools = [new ClientLimit(), shipper, new RsyslogPeer(), new SyslogNgPeer()];
-            shipperResults = ShipperSuite.Run(workloads, tools, Path.Combine(options.ResultsDirectory, "logs"), cts.Token);
+            var quiet = TimeSpan.FromSeconds(options.Quick ? 6 : 10);
+            shipperResults = ShipperSuite.Run(workloads, tools, Path.Combine(options.ResultsDirectory, "logs"), quiet, cts.Token);
             var chartDir = options.Publishes ? RepoPaths.Combine("docs", "benchmarks") : options.ResultsDirectory;
             var charts = Charts.Write(chartDir, workloads, shipperResults);
             var docsDir = options.Publishes ? RepoPaths.Combine("docs") : options.ResultsDirectory;
-            report.Append(ShipperSection.Render(workloads, shipperResults, shipper.Build, charts.Select(c => Path.GetRelativePath(docsDir, c))));
+            report.Append(ShipperSection.Render(workloads, shipperResults, shipper.Build, quiet, charts.Select(c => Path.GetRelativePath(docsDir, c))));
         }
 
         if (options.Runs("micro"))

@@ -6,6 +6,20 @@ namespace LogPipeline.Bench.Ingest;
 /// <summary>Runs the end-to-end ingest measurement with one and two workers and renders the table.</summary>
 public static class IngestSection
 {
+    /// <summary>A component that fails (worker, stand-in, cluster) becomes a "not available" row, not a crashed run.</summary>
+    private static IngestEndToEnd.Result RunGuarded(int workers, int lines, int trickle, string root)
+    {
+        try
+        {
+            return IngestEndToEnd.Run(workers, lines, trickle, root);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or Confluent.Kafka.KafkaException
+                                      or System.Net.HttpListenerException or System.ComponentModel.Win32Exception)
+        {
+            return new IngestEndToEnd.Result(workers, lines, 0, 0, 0, 0, 0, lines, e.GetType().Name + ": " + e.Message);
+        }
+    }
+
     public static string Run(bool quick)
     {
         var lines = quick ? 10_000 : 50_000;
@@ -19,7 +33,7 @@ public static class IngestSection
             foreach (var workers in workerCounts)
             {
                 Console.WriteLine($"== ingest end to end: {lines:N0} preloaded lines, {workers} worker(s)");
-                var r = IngestEndToEnd.Run(workers, lines, trickle, root);
+                var r = RunGuarded(workers, lines, trickle, root);
                 Console.WriteLine(r.Failure is null
                     ? $"  {r.EventsPerSecond:N0} events/s, p50 {r.P50Ms:0} ms, p99 {r.P99Ms:0} ms, cpu {r.CpuSeconds:0.0}s"
                     : $"  failed: {r.Failure}");

@@ -15,15 +15,17 @@ public sealed class ShipperRun
     private const string Topic = "nginx-access";
     private const int Partitions = 3;
     private static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(1.5);
-    private static readonly TimeSpan Quiet = TimeSpan.FromSeconds(8);
+    private readonly TimeSpan _quiet;
 
     private readonly ITool _tool;
     private readonly WorkloadSpec _workload;
     private readonly string _workRoot;
     private readonly string _logsRoot;
 
-    public ShipperRun(ITool tool, WorkloadSpec workload, string workRoot, string logsRoot)
+    /// <param name="quiet">After the last line is written: how long without a new line before the rest counts as lost.</param>
+    public ShipperRun(ITool tool, WorkloadSpec workload, string workRoot, string logsRoot, TimeSpan quiet)
     {
+        _quiet = quiet;
         _tool = tool;
         _workload = workload;
         _workRoot = workRoot;
@@ -129,7 +131,7 @@ public sealed class ShipperRun
 
                 var writerDone = written() >= _workload.Lines && outage.Over(clock.Elapsed);
                 var quietSince = lastProgress.At > outage.EndsAt ? lastProgress.At : outage.EndsAt;
-                if (writerDone && clock.Elapsed - quietSince > Quiet)
+                if (writerDone && clock.Elapsed - quietSince > _quiet)
                 {
                     break;
                 }

@@ -9,7 +9,7 @@ public static class ShipperSuite
 {
     private const int SigUsr1 = 10;
 
-    public static List<RunResult> Run(IReadOnlyList<WorkloadSpec> workloads, IReadOnlyList<ITool> tools, string logsRoot, CancellationToken ct)
+    public static List<RunResult> Run(IReadOnlyList<WorkloadSpec> workloads, IReadOnlyList<ITool> tools, string logsRoot, TimeSpan quiet, CancellationToken ct)
     {
         // Built-in rotation: the shipper signals the "nginx" in its PidFile — this process — to reopen.
         using var reopen = PosixSignalRegistration.Create((PosixSignal)SigUsr1, c =>
@@ -33,7 +33,7 @@ public static class ShipperSuite
 
                     var result = tool.UnavailableReason is { } why
                         ? RunResult.NotAvailable(tool.Name, w.Name, w.Lines, why)
-                        : Guarded(tool, w, workRoot, logsRoot, ct);
+                        : Guarded(tool, w, workRoot, logsRoot, quiet, ct);
                     results.Add(result);
                     Console.WriteLine(result.Available
                         ? $"  {tool.Name,-13} lost {result.Lost,9:N0}  dup {result.Duplicated,7:N0}  cpu {result.CpuSeconds,6:0.00}s  rss {result.PeakRssMb,6:0.0} MB  deliver {result.DeliverSeconds,6:0.00}s"
@@ -52,11 +52,11 @@ public static class ShipperSuite
         return results;
     }
 
-    private static RunResult Guarded(ITool tool, WorkloadSpec w, string workRoot, string logsRoot, CancellationToken ct)
+    private static RunResult Guarded(ITool tool, WorkloadSpec w, string workRoot, string logsRoot, TimeSpan quiet, CancellationToken ct)
     {
         try
         {
-            return new ShipperRun(tool, w, workRoot, logsRoot).Execute(ct);
+            return new ShipperRun(tool, w, workRoot, logsRoot, quiet).Execute(ct);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or System.ComponentModel.Win32Exception)
         {

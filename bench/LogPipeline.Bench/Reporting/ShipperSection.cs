@@ -10,7 +10,7 @@ public static class ShipperSection
 {
     private const string Ours = "LogPipeline";
 
-    public static string Render(IReadOnlyList<WorkloadSpec> workloads, IReadOnlyList<RunResult> results, string build, IEnumerable<string> charts)
+    public static string Render(IReadOnlyList<WorkloadSpec> workloads, IReadOnlyList<RunResult> results, string build, TimeSpan quiet, IEnumerable<string> charts)
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"""
@@ -23,7 +23,9 @@ public static class ShipperSection
             partitions) over loopback TCP. A consumer counts distinct sequence numbers: lost = written − distinct,
             duplicated = received − distinct. CPU = utime+stime of the tool's process tree (/proc/&lt;pid&gt;/stat),
             peak RSS = VmHWM. Time to deliver = last new line seen by the consumer − start of writing (preloaded:
-            − start of the tool). Every tool gets the same 1.5 s head start before lines are written.
+            − start of the tool). Every tool gets the same 1.5 s head start before lines are written. A run ends when
+            every line arrived, or {quiet.TotalSeconds:0} s after the last new line once writing (and any outage) is over:
+            what has not arrived by then counts as lost.
             "client limit" is the Confluent .NET producer (acks=all, idempotence, lz4, linger 5 ms — the settings
             every tool is configured with) producing the same lines at the same rate from memory, without a file:
             the ratios compare each tool with it. LogPipeline build measured: **{build}**.

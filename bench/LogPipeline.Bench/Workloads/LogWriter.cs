@@ -55,9 +55,11 @@ public sealed class LogWriter
                 var due = Math.Min(_spec.Lines, (long)(clock.Elapsed.TotalSeconds * _spec.LinesPerSecond) + 1);
                 if (reopenAtTicks is { } at && clock.ElapsedTicks >= at)
                 {
+                    // Lines of the delay went to the renamed file; the new file starts empty.
                     fs.Dispose();
                     fs = Open();
                     reopenAtTicks = null;
+                    fileBytes = 0;
                 }
 
                 if (Interlocked.Exchange(ref _reopenRequested, 0) == 1)
