@@ -16,9 +16,26 @@ internal static unsafe partial class LibC
     private const int AtFdCwd = -100;
     private const int AtEmptyPath = 0x1000;
     private const uint StatxBasicStats = 0x7ff;
+    private const uint StatxBtime = 0x800;
+
+    public const int ORdOnly = 0;
+    public const int OCloExec = 0x80000;
+    public const int PrioProcess = 0;
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static partial int StatxRaw(int dirfd, byte* path, int flags, uint mask, byte* buffer);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true)]
+    public static partial int OpenRaw(byte* path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    public static partial int SetPriority(int which, int who, int priority);
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    public static partial int GetTid();
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
@@ -85,6 +102,27 @@ internal static unsafe partial class LibC
                 handle.DangerousRelease();
             }
         }
+    }
+
+    /// <summary>
+    /// Device, inode and birth time (0 where the filesystem has none) of a raw descriptor, without
+    /// allocating: for the inotify thread, which must stay cheap.
+    /// </summary>
+    public static bool TryStatFd(int fd, out FileStatus status, out long birthNs)
+    {
+        var buffer = stackalloc byte[256];
+        byte empty = 0;
+        if (StatxRaw(fd, &empty, AtEmptyPath, StatxBasicStats | StatxBtime, buffer) != 0)
+        {
+            status = default;
+            birthNs = 0;
+            return false;
+        }
+
+        status = Decode(buffer);
+        // struct statx: stx_mask @0 says whether stx_btime (@80 sec, @88 nsec) was filled in.
+        birthNs = (*(uint*)buffer & StatxBtime) != 0 ? (*(long*)(buffer + 80) * 1_000_000_000) + *(uint*)(buffer + 88) : 0;
+        return true;
     }
 
     /// <summary>Makes a rename inside <paramref name="directory"/> durable.</summary>

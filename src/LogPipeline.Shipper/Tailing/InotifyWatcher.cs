@@ -7,45 +7,65 @@ using Microsoft.Win32.SafeHandles;
 namespace LogPipeline.Shipper.Tailing;
 
 /// <summary>
-/// Wakes the tail loop when anything happens in the log directory (write, create, rename, delete), via
-/// inotify directly: one blocking thread, one syscall per batch of events, no per-event objects — a
-/// FileSystemWatcher would allocate for each of tens of thousands of writes per second.
-/// The directory may vanish and come back: the tail loop calls <see cref="EnsureWatching"/> on every
-/// pass and the watch is re-added. If inotify is unavailable the loop still polls.
-/// It also opens the followed file the moment it is created: under heavy rotation (a 50 KB file lives a
-/// few milliseconds at 50k lines/s) a busy tail loop could otherwise meet a file only after the next
-/// rotation deleted it. The descriptors go to the tail loop through <see cref="_created"/>.
-/// Threads: <see cref="EnsureWatching"/> and <see cref="TryTakeCreated"/> are called by the tail loop;
-/// the reader thread reads the inotify fd and opens created files.
+/// Wakes the tail loop when anything happens in the log directory, via inotify directly: one blocking
+/// thread, one syscall per batch of events, no per-event objects (a FileSystemWatcher would allocate for
+/// each of tens of thousands of writes per second).
+/// <para>
+/// It also opens every file of the rotation chain (<c>path.Keep</c> … <c>path.1</c>, <c>path</c>) it
+/// has not opened before, on every batch that contains a create/rename/delete (or a queue overflow).
+/// Under heavy external rotation a 50 KB file lives a few milliseconds at 50k lines/s, first as
+/// <c>path</c>, then as <c>path.1</c>, until the next rename deletes it. Opening at any moment of that
+/// whole lifetime keeps its data reachable through the descriptor; a tail loop that is busy (or a
+/// thread starved by a loaded machine) would otherwise meet some files only after they were gone.
+/// The thread therefore asks for a higher scheduling priority (nice -10; allowed as root or with
+/// CAP_SYS_NICE, silently ignored otherwise) and does no allocation or logging per event.
+/// </para>
+/// Threads: <see cref="EnsureWatching"/> and <see cref="TryTakeOpened"/> are called by the tail loop;
+/// the reader thread owns the inotify fd, the candidate paths and the set of files already handed over.
 /// </summary>
 internal sealed unsafe class InotifyWatcher : IDisposable
 {
     private const uint InModify = 0x2;
-    private const uint InAttrib = 0x4;
-    private const uint InCloseWrite = 0x8;
     private const uint InMovedFrom = 0x40;
     private const uint InMovedTo = 0x80;
     private const uint InCreate = 0x100;
     private const uint InDelete = 0x200;
     private const uint InDeleteSelf = 0x400;
     private const uint InMoveSelf = 0x800;
+    private const uint InQOverflow = 0x4000;
     private const uint InIgnored = 0x8000;
+    private const uint Structural = InMovedFrom | InMovedTo | InCreate | InDelete | InQOverflow;
     private const int InNonBlock = 0x800;
     private const int InCloExec = 0x80000;
 
+    /// <summary>Files handed over recently; a file lives in the chain for Keep+1 rotations at most.</summary>
+    private const int SeenCapacity = 64;
+
     private readonly Action _onEvent;
-    private readonly byte[] _fileName;
-    private readonly ConcurrentQueue<SafeFileHandle> _created = new();
+
+    /// <summary>NUL-terminated UTF-8 paths, oldest sibling first, the live path last.</summary>
+    private readonly byte[][] _candidates;
+
+    private readonly (ulong Device, ulong Inode, long Birth)[] _seen = new (ulong, ulong, long)[SeenCapacity];
+    private readonly ConcurrentQueue<SafeFileHandle> _opened = new();
     private readonly int _fd;
     private readonly Thread? _thread;
+    private int _seenNext;
     private volatile int _wd = -1;
     private volatile bool _disposed;
+    private volatile bool _rescan;
     private volatile string? _directory;
 
-    public InotifyWatcher(string fileName, Action onEvent)
+    public InotifyWatcher(string path, int keep, Action onEvent)
     {
         _onEvent = onEvent;
-        _fileName = Encoding.UTF8.GetBytes(fileName);
+        _candidates = new byte[Math.Max(1, keep) + 1][];
+        for (var k = Math.Max(1, keep); k >= 0; k--)
+        {
+            var name = k == 0 ? path : $"{path}.{k.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            _candidates[_candidates.Length - 1 - k] = Encoding.UTF8.GetBytes(name + "\0");
+        }
+
         _fd = LibC.InotifyInit1(InNonBlock | InCloExec);
         if (_fd >= 0)
         {
@@ -58,8 +78,11 @@ internal sealed unsafe class InotifyWatcher : IDisposable
 
     public bool Watching => _wd >= 0;
 
-    /// <summary>A descriptor of the followed file opened right at its creation, oldest first.</summary>
-    public bool TryTakeCreated([NotNullWhen(true)] out SafeFileHandle? handle) => _created.TryDequeue(out handle);
+    /// <summary>Whether the thread got its higher priority (for the start-up log).</summary>
+    public bool Prioritised { get; private set; }
+
+    /// <summary>A descriptor of a chain file opened by the watcher, in the order they were opened.</summary>
+    public bool TryTakeOpened([NotNullWhen(true)] out SafeFileHandle? handle) => _opened.TryDequeue(out handle);
 
     /// <summary>(Re-)adds the watch on <paramref name="directory"/> if it is not in place.</summary>
     public void EnsureWatching(string directory)
@@ -70,8 +93,11 @@ internal sealed unsafe class InotifyWatcher : IDisposable
         }
 
         _directory = directory;
-        _wd = LibC.InotifyAddWatch(
-            _fd, directory, InModify | InAttrib | InCloseWrite | InMovedFrom | InMovedTo | InCreate | InDelete | InDeleteSelf | InMoveSelf);
+        _wd = LibC.InotifyAddWatch(_fd, directory, InModify | Structural | InDeleteSelf | InMoveSelf);
+        if (_wd >= 0)
+        {
+            _rescan = true; // Files may have appeared while the directory was not watched.
+        }
     }
 
     public void Dispose()
@@ -83,75 +109,99 @@ internal sealed unsafe class InotifyWatcher : IDisposable
             _ = LibC.Close(_fd);
         }
 
-        while (_created.TryDequeue(out var handle))
+        while (_opened.TryDequeue(out var handle))
         {
             handle.Dispose();
         }
     }
 
-    private void OpenCreated()
+    /// <summary>Opens each chain file not handed over yet (reader thread).</summary>
+    private void Scan()
     {
-        if (_directory is not { } directory)
+        foreach (var candidate in _candidates)
         {
-            return;
+            int fd;
+            fixed (byte* p = candidate)
+            {
+                fd = LibC.OpenRaw(p, LibC.ORdOnly | LibC.OCloExec);
+            }
+
+            if (fd < 0)
+            {
+                continue; // Not there (yet or any more).
+            }
+
+            if (!LibC.TryStatFd(fd, out var status, out var birth) || Seen(status, birth))
+            {
+                _ = LibC.Close(fd);
+                continue;
+            }
+
+            _seen[_seenNext] = (status.Device, status.Inode, birth);
+            _seenNext = (_seenNext + 1) % SeenCapacity;
+            _opened.Enqueue(new SafeFileHandle(fd, ownsHandle: true));
+        }
+    }
+
+    private bool Seen(FileStatus status, long birth)
+    {
+        foreach (var (device, inode, seenBirth) in _seen)
+        {
+            if (inode == status.Inode && device == status.Device && seenBirth == birth)
+            {
+                return true;
+            }
         }
 
-        try
-        {
-            var path = System.IO.Path.Combine(directory, Encoding.UTF8.GetString(_fileName));
-            _created.Enqueue(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Gone again already: the tail loop's own stat of the path decides what to follow.
-        }
+        return false;
     }
 
     private void Run()
     {
-        var buffer = new byte[4096];
+        // Best effort: a higher priority keeps this thread responsive when the machine is overloaded.
+        Prioritised = LibC.SetPriority(LibC.PrioProcess, LibC.GetTid(), -10) == 0;
+        var buffer = new byte[64 * 1024];
         fixed (byte* p = buffer)
         {
             var pfd = new LibC.PollFd { Fd = _fd, Events = 1 /* POLLIN */ };
             while (!_disposed)
             {
                 // A bounded wait so Dispose is noticed; events wake it immediately.
-                if (LibC.Poll(&pfd, 1, 200) <= 0)
+                var ready = LibC.Poll(&pfd, 1, 200) > 0;
+                var structural = false;
+                if (ready)
                 {
-                    continue;
-                }
-
-                var n = LibC.Read(_fd, p, (nuint)buffer.Length);
-                if (n <= 0)
-                {
-                    continue;
-                }
-
-                // struct inotify_event { int wd; uint32 mask; uint32 cookie; uint32 len; char name[len]; }
-                for (var offset = 0; offset + 16 <= n;)
-                {
-                    var wd = *(int*)(p + offset);
-                    var mask = *(uint*)(p + offset + 4);
-                    var len = *(uint*)(p + offset + 12);
-                    if ((mask & (InCreate | InMovedTo)) != 0 && len > 0
-                        && new ReadOnlySpan<byte>(p + offset + 16, (int)len).TrimEnd((byte)0).SequenceEqual(_fileName))
+                    var n = LibC.Read(_fd, p, (nuint)buffer.Length);
+                    // struct inotify_event { int wd; uint32 mask; uint32 cookie; uint32 len; char name[len]; }
+                    for (var offset = 0; offset + 16 <= n;)
                     {
-                        OpenCreated();
-                    }
-
-                    if ((mask & (InIgnored | InDeleteSelf | InMoveSelf)) != 0 && wd == _wd)
-                    {
-                        _wd = -1; // The directory went away: re-added when it exists again.
-                        if ((mask & InIgnored) == 0)
+                        var wd = *(int*)(p + offset);
+                        var mask = *(uint*)(p + offset + 4);
+                        var len = *(uint*)(p + offset + 12);
+                        structural |= (mask & Structural) != 0;
+                        if ((mask & (InIgnored | InDeleteSelf | InMoveSelf)) != 0 && wd == _wd)
                         {
-                            _ = LibC.InotifyRmWatch(_fd, wd);
+                            _wd = -1; // The directory went away: re-added when it exists again.
+                            if ((mask & InIgnored) == 0)
+                            {
+                                _ = LibC.InotifyRmWatch(_fd, wd);
+                            }
                         }
-                    }
 
-                    offset += 16 + (int)len;
+                        offset += 16 + (int)len;
+                    }
                 }
 
-                _onEvent();
+                if (structural || _rescan)
+                {
+                    _rescan = false;
+                    Scan();
+                }
+
+                if (ready)
+                {
+                    _onEvent();
+                }
             }
         }
     }

@@ -18,10 +18,18 @@ namespace LogPipeline.Shipper.Tailing;
 internal sealed partial class Tailer : IDisposable
 {
     /// <summary>
-    /// After the writer was seen writing to a newer file, a renamed file is read to its end once more
-    /// and kept this much longer (other nginx workers reopen a moment later than the first).
+    /// A renamed file is let go only after the writer was seen writing to a newer file AND the renamed
+    /// file has not grown for this long since its last growth (nginx workers reopen one after the other,
+    /// and one that has not handled SIGUSR1 yet still appends to the renamed file). Holding a descriptor
+    /// is cheap, so this errs long; <see cref="MaxHeldRotatedFiles"/> bounds how many are held.
     /// </summary>
-    private static readonly TimeSpan RotatedSettle = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RotatedSettle = TimeSpan.FromSeconds(1);
+
+    /// <summary>Above this many held renamed files, finished ones are let go without the settle period.</summary>
+    private const int MaxHeldRotatedFiles = 128;
+
+    /// <summary>Identities of recently released files: a late descriptor of one of them must not be read again.</summary>
+    private const int ReleasedMemory = 256;
 
     private readonly ShipperOptions _options;
     private readonly string _path;
@@ -41,6 +49,9 @@ internal sealed partial class Tailer : IDisposable
 
     /// <summary>Files let go whose lines may still be awaiting acknowledgement (rotation waits for them).</summary>
     private readonly List<FileProgress> _releasedUnacked = [];
+
+    /// <summary>Recently released identities, oldest first (bounded by <see cref="ReleasedMemory"/>).</summary>
+    private readonly Queue<FileIdentity> _recentlyReleased = new();
 
     private TailedFile? _live;
 
@@ -67,7 +78,7 @@ internal sealed partial class Tailer : IDisposable
         _time = time;
         _logger = logger;
         _rotator = options.Rotation.MaxBytes > 0 ? new BuiltInRotator(_path, options.Rotation, metrics, logger) : null;
-        _watcher = new InotifyWatcher(System.IO.Path.GetFileName(_path), Wake);
+        _watcher = new InotifyWatcher(_path, options.Rotation.Keep, Wake);
         budget.RoomAvailable += Wake;
     }
 
@@ -173,16 +184,34 @@ internal sealed partial class Tailer : IDisposable
     private bool Holds(FileStatus status) =>
         _live?.Status.SameFile(status) == true || _rotated.Any(r => r.Status.SameFile(status));
 
+    /// <summary>
+    /// The watcher may hand over a descriptor of a file the loop has read and let go meanwhile (it was
+    /// still at <c>path.1</c>). Same device+inode is not enough (inodes are reused): the content must
+    /// start with the released file's fingerprint too.
+    /// </summary>
+    private bool WasReleased(FileStatus status, SafeFileHandle handle)
+    {
+        foreach (var identity in _recentlyReleased)
+        {
+            if (identity.Device == status.Device && identity.Inode == status.Inode && identity.Matches(handle))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private void ObserveLivePath(long now)
     {
         var status = LibC.StatPath(_path);
         _pathStatus = status;
 
-        // Files the watcher opened at creation, oldest first: some may already be renamed away.
-        while (_watcher.TryTakeCreated(out var handle))
+        // Chain files the watcher opened, oldest first: some may already be renamed away (or deleted).
+        while (_watcher.TryTakeOpened(out var handle))
         {
             var created = LibC.StatHandle(handle);
-            if (Holds(created))
+            if (Holds(created) || WasReleased(created, handle))
             {
                 handle.Dispose();
                 continue;
@@ -289,9 +318,22 @@ internal sealed partial class Tailer : IDisposable
     private bool NewerFileHasData(TailedFile file) =>
         _pathStatus is { } path && !path.SameFile(file.Status) && path.Size > 0;
 
-    private bool ShouldRelease(TailedFile file, long now) =>
-        (file.WriterMovedOn && _time.GetElapsedTime(file.WriterMovedAt, now) >= RotatedSettle)
-        || _time.GetElapsedTime(file.LastGrowth, now) >= _options.RotatedFileIdleRelease;
+    /// <summary>Called for a renamed file that was just read to its end.</summary>
+    private bool ShouldRelease(TailedFile file, long now)
+    {
+        if (_time.GetElapsedTime(file.LastGrowth, now) >= _options.RotatedFileIdleRelease)
+        {
+            return true;
+        }
+
+        if (!file.WriterMovedOn)
+        {
+            return false;
+        }
+
+        var quietSince = Math.Max(file.WriterMovedAt, file.LastGrowth);
+        return _time.GetElapsedTime(quietSince, now) >= RotatedSettle || _rotated.Count > MaxHeldRotatedFiles;
+    }
 
     /// <summary>Reads a file to its end or until the budget is spent; returns (read anything, reached the end).</summary>
     private async ValueTask<(bool Read, bool AtEnd)> ReadAsync(TailedFile file, CancellationToken cancellationToken)
@@ -388,6 +430,15 @@ internal sealed partial class Tailer : IDisposable
     private void Forget(TailedFile file)
     {
         _rotated.Remove(file);
+        if (file.Identity is { } identity)
+        {
+            _recentlyReleased.Enqueue(identity);
+            if (_recentlyReleased.Count > ReleasedMemory)
+            {
+                _recentlyReleased.Dequeue();
+            }
+        }
+
         if (file.Progress is { } progress)
         {
             progress.Released = true;

@@ -1,0 +1,56 @@
+using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing.Kafka;
+using LogPipeline.Testing.Nginx;
+
+namespace LogPipeline.Shipper.Tests.EndToEnd;
+
+/// <summary>The real shipper process, killed with SIGKILL mid-run and started again on the same state.</summary>
+[Collection(LoadCollection.Name)]
+public sealed class CrashRestartTests
+{
+    private const int Requests = 6000;
+
+    [Fact]
+    public async Task Kill_9_mid_run_and_restart_loses_nothing_and_resends_only_same_positions()
+    {
+        NginxServer.SkipUnlessInstalled();
+        var ct = TestContext.Current.CancellationToken;
+        using var cluster = KafkaMockCluster.Start(brokers: 3);
+        cluster.CreateTopic("crash", partitions: 3);
+        using var state = new TempDir();
+        await using var nginx = await NginxServer.StartAsync(cancellationToken: ct);
+        var config = TestConfig.ForNginx(nginx, state, cluster, "crash");
+
+        var first = ShipperProcess.Start(config);
+        var sending = NginxRequests.SendAsync(nginx.BaseAddress, 0, Requests, ct);
+        Assert.True(
+            await first.WaitForMetricAsync("shipper_lines_delivered_total", Requests / 4, TimeSpan.FromSeconds(120)),
+            "the first shipper delivered too little before the kill:\n" + first.Output);
+        first.KillHard();
+        Assert.NotNull(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        await first.DisposeAsync();
+
+        // nginx keeps writing while no shipper runs: the live file grows, nothing rotates it away.
+        await using var second = ShipperProcess.Start(config);
+        await sending;
+        Assert.True(
+            await second.WaitForMetricAsync("shipper_lines_read_total", 1, TimeSpan.FromSeconds(120)),
+            "the restarted shipper read nothing:\n" + second.Output);
+        var idle = await second.WaitUntilIdleAsync(TimeSpan.FromSeconds(120));
+        second.Terminate();
+        var exit = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        var records = TopicReader.ReadAll(cluster.BootstrapServers, "crash", Requests, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1));
+        var ids = NginxRequests.Ids(records);
+        var duplicates = records.Zip(ids).GroupBy(x => x.Second, x => x.First).Where(g => g.Count() > 1).ToList();
+        var resentElsewhere = duplicates.Count(g => g.Select(ShippedLines.Position).Distinct().Count() > 1);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{Requests} requests, {records.Count} records, {ids.Distinct().Count()} distinct, " +
+            $"{duplicates.Sum(g => g.Count() - 1)} re-sent after the kill (same position: {duplicates.Count - resentElsewhere})");
+        Assert.True(idle, "the restarted shipper did not catch up:\n" + second.Output);
+        Assert.Equal(0, exit);
+        Assert.DoesNotContain(-1, ids);
+        Assert.Equal(Enumerable.Range(0, Requests), ids.Distinct().Order());
+        Assert.Equal(0, resentElsewhere);
+    }
+}

@@ -1,0 +1,44 @@
+using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing.Kafka;
+using LogPipeline.Testing.Nginx;
+
+namespace LogPipeline.Shipper.Tests.EndToEnd;
+
+/// <summary>The real nginx, rotated by the shipper itself (rename + SIGUSR1), into the mock cluster.</summary>
+[Collection(LoadCollection.Name)]
+public sealed class NginxRotationTests
+{
+    private const int Requests = 4000;
+
+    [Fact]
+    public async Task Built_in_rotation_at_50KB_ships_every_request_exactly_once()
+    {
+        NginxServer.SkipUnlessInstalled();
+        var ct = TestContext.Current.CancellationToken;
+        using var cluster = KafkaMockCluster.Start(brokers: 3);
+        cluster.CreateTopic("nginx", partitions: 3);
+        using var state = new TempDir();
+        await using var nginx = await NginxServer.StartAsync(cancellationToken: ct);
+        await using var shipper = await InProcessShipper.StartAsync(TestConfig.ForNginx(nginx, state, cluster, "nginx"));
+
+        await NginxRequests.SendAsync(nginx.BaseAddress, 0, Requests, ct);
+        var delivered = await InProcessShipper.WaitUntilAsync(
+            () => shipper.Metric("shipper_lines_delivered_total") >= Requests, TimeSpan.FromSeconds(90));
+        await shipper.StopAsync();
+        var records = TopicReader.ReadAll(cluster.BootstrapServers, "nginx", Requests, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1));
+
+        var ids = NginxRequests.Ids(records);
+        var rotations = shipper.Metric("shipper_rotations_performed_total");
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{Requests} requests, {records.Count} records, {ids.Distinct().Count()} distinct, {rotations} rotations, " +
+            $"signal errors {shipper.Metric("shipper_rotation_signal_errors_total")}");
+        Assert.True(delivered, $"only {shipper.Metric("shipper_lines_delivered_total")} of {Requests} delivered");
+        Assert.True(rotations >= 5, $"{rotations} rotations");
+        Assert.Equal(0, shipper.Metric("shipper_rotation_signal_errors_total"));
+        Assert.DoesNotContain(-1, ids);
+        Assert.Equal(Enumerable.Range(0, Requests), ids.Order());
+        Assert.All(records, r => Assert.Equal("nginx-pod", r.Header("lp.source")));
+        Assert.Equal(0, shipper.ExitCode);
+        Assert.True(new FileInfo(nginx.AccessLogPath).Length < 3 * 51200, "the live file was rotated, not left to grow");
+    }
+}
