@@ -102,7 +102,9 @@ internal sealed class AccessLogGenerator(string path, long rotateAtBytes = 0, in
 
     private FileStream Open()
     {
-        var s = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        // Not FileMode.Append: copytruncate must be able to seek back to 0 after truncating (O_APPEND semantics by hand).
+        var s = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1);
+        s.Seek(0, SeekOrigin.End);
         return s;
     }
 
@@ -113,7 +115,7 @@ internal sealed class AccessLogGenerator(string path, long rotateAtBytes = 0, in
         {
             case RotationMode.CopyTruncate:
                 stream.Flush();
-                File.Copy(Path, Path + ".1", overwrite: true);
+                CopyShared(Path, Path + ".1");
                 stream.SetLength(0);
                 stream.Position = 0;
                 return stream;
@@ -135,6 +137,19 @@ internal sealed class AccessLogGenerator(string path, long rotateAtBytes = 0, in
 
                 return Open();
         }
+    }
+
+    /// <summary>
+    /// What logrotate's copy does, without File.Copy: .NET's File.Copy takes an exclusive advisory lock on the
+    /// destination and fails while the shipper holds the previous copy open.
+    /// </summary>
+    private static void CopyShared(string from, string to)
+    {
+        // logrotate copies into a fresh file (the previous copy is removed or shifted first): a new inode every time.
+        File.Delete(to);
+        using var source = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var target = new FileStream(to, FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        source.CopyTo(target);
     }
 
     private static async Task CloseQuietlyAsync(FileStream? stream)

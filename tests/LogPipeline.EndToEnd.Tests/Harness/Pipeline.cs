@@ -101,15 +101,27 @@ internal sealed class Pipeline : IAsyncDisposable
     /// <summary>The stored documents of the data stream, keyed by <c>_id</c>.</summary>
     public IReadOnlyDictionary<string, JsonObject> Documents() => Elasticsearch.Documents(DataStream);
 
-    /// <summary>Polls the stand-in until every id in <paramref name="expected"/> is indexed (or the deadline).</summary>
-    public async Task<DeliveryReport> WaitForIndexedAsync(IReadOnlyCollection<int> expected, TimeSpan timeout)
+    /// <summary>
+    /// Polls the stand-in until every id in <paramref name="expected"/> is indexed, or the deadline, or nothing
+    /// new arrived for <paramref name="stall"/> (default 20 s: every fault here heals well before that).
+    /// </summary>
+    public async Task<DeliveryReport> WaitForIndexedAsync(IReadOnlyCollection<int> expected, TimeSpan timeout, TimeSpan? stall = null)
     {
         var deadline = DateTime.UtcNow + timeout;
-        DeliveryReport report;
+        var stallFor = stall ?? TimeSpan.FromSeconds(20);
+        var lastCount = -1;
+        var lastChange = DateTime.UtcNow;
         while (true)
         {
-            report = DeliveryReport.FromDocuments(expected, Documents());
-            if (report.Missing.Count == 0 || DateTime.UtcNow > deadline || _processes.Any(IsUnexpectedlyDead))
+            var documents = Documents();
+            var report = DeliveryReport.FromDocuments(expected, documents);
+            if (documents.Count != lastCount)
+            {
+                lastCount = documents.Count;
+                lastChange = DateTime.UtcNow;
+            }
+
+            if (report.Missing.Count == 0 || DateTime.UtcNow > deadline || DateTime.UtcNow - lastChange > stallFor || _processes.Any(IsUnexpectedlyDead))
             {
                 return report;
             }

@@ -20,11 +20,14 @@ internal static class Scenario
     }
 
     /// <summary>Waits until every written id is indexed, then asserts exactly-once in the index and records the numbers.</summary>
-    public static async Task<DeliveryReport> AssertExactlyOnceAsync(string name, Pipeline pipeline, AccessLogGenerator generator, string extra = "")
+    public static Task<DeliveryReport> AssertExactlyOnceAsync(string name, Pipeline pipeline, AccessLogGenerator generator, string extra = "") =>
+        AssertExactlyOnceAsync(name, pipeline, generator.Written, $"; rotations {generator.Rotations}; write failures {generator.Failed.Count}{extra}");
+
+    public static async Task<DeliveryReport> AssertExactlyOnceAsync(string name, Pipeline pipeline, IReadOnlyCollection<int> expected, string extra)
     {
-        var report = await pipeline.WaitForIndexedAsync(generator.Written, DeliveryTimeout);
-        var kafka = pipeline.CountKafka(generator.Written.Count);
-        Measurements.Record(name, $"{report}; kafka records {kafka.Records}, kafka duplicates {kafka.Duplicates}; rotations {generator.Rotations}; write failures {generator.Failed.Count}{extra}");
+        var report = await pipeline.WaitForIndexedAsync(expected, DeliveryTimeout);
+        var kafka = pipeline.CountKafka(expected.Count);
+        Measurements.Record(name, $"{report}; kafka records {kafka.Records}, kafka duplicates {kafka.Duplicates}{extra}");
         Assert.True(report.ExactlyOnce, $"{name}: {report}\n{pipeline.Diagnostics()}");
         return report;
     }
