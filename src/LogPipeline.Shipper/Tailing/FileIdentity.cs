@@ -31,6 +31,10 @@ internal sealed class FileIdentity(ulong device, ulong inode, int fingerprintLen
 
     public override bool Equals(object? obj) => Equals(obj as FileIdentity);
 
+    /// <summary>Same leading content (a copy of the file, wherever it lives).</summary>
+    public bool SameContent(FileIdentity other) =>
+        other.FingerprintLength == FingerprintLength && other.Fingerprint == Fingerprint;
+
     public override int GetHashCode() => HashCode.Combine(Device, Inode, Fingerprint);
 
     public override string ToString() => $"{Device}:{Inode}:{Fingerprint}";

@@ -82,7 +82,9 @@ internal sealed partial class Tailer
         _metrics.Truncations.Increment();
         var copyPath = _path + ".1";
         long recovered = 0;
-        if (live.Identity is not null && TryOpenCopy(copyPath, live) is { } copy)
+        var candidate = _copyCandidate;
+        _copyCandidate = null;
+        if (live.Identity is not null && (TryUseCopy(candidate, live) ?? TryOpenCopy(copyPath, live)) is { } copy)
         {
             live.SwapHandle(copy, copyPath);
             recovered = live.UnreadBytes;
@@ -109,6 +111,24 @@ internal sealed partial class Tailer
         _live = null;
         ObserveLivePath(now);
         _live?.Refresh(now);
+    }
+
+    /// <summary>The copy the watcher caught earlier, if it holds what is still unread.</summary>
+    private static SafeFileHandle? TryUseCopy(SafeFileHandle? candidate, TailedFile live)
+    {
+        if (candidate is null)
+        {
+            return null;
+        }
+
+        var status = Native.LibC.StatHandle(candidate);
+        if (!status.SameFile(live.Status) && status.Size >= live.Reader.ReadOffset && live.Identity!.Matches(candidate))
+        {
+            return candidate;
+        }
+
+        candidate.Dispose();
+        return null;
     }
 
     private static SafeFileHandle? TryOpenCopy(string copyPath, TailedFile live)

@@ -55,6 +55,9 @@ internal sealed partial class Tailer : IDisposable
 
     private TailedFile? _live;
 
+    /// <summary>A copy of the live file's content seen at <c>path.1</c> (copytruncate), kept until needed.</summary>
+    private SafeFileHandle? _copyCandidate;
+
     /// <summary>What the live path pointed at during this pass (null: missing).</summary>
     private FileStatus? _pathStatus;
     private bool _rotationDeferredLogged;
@@ -170,6 +173,7 @@ internal sealed partial class Tailer : IDisposable
     {
         _budget.RoomAvailable -= Wake;
         _watcher.Dispose();
+        _copyCandidate?.Dispose();
         _live?.Dispose();
         foreach (var file in _rotated)
         {
@@ -180,6 +184,35 @@ internal sealed partial class Tailer : IDisposable
     }
 
     private static bool IsMissing(Exception ex) => ex is FileNotFoundException or DirectoryNotFoundException;
+
+    /// <summary>
+    /// A copytruncate rotator's copy (<c>path.1</c>) starts with content the loop already reads under the
+    /// live file's identity: reading it as a new file would send every line twice. A copy of the live
+    /// content is kept as the candidate to finish the live file from when the truncation is noticed
+    /// (opening it only then may be too late under fast rotation); a copy of finished content is closed.
+    /// </summary>
+    private bool IsCopyOfKnownContent(SafeFileHandle handle, FileStatus status)
+    {
+        if (FileIdentity.TryCompute(handle, status.Device, status.Inode) is not { } head)
+        {
+            return false;
+        }
+
+        if (_live?.Identity is { } live && live.SameContent(head))
+        {
+            _copyCandidate?.Dispose();
+            _copyCandidate = handle;
+            return true;
+        }
+
+        if (_rotated.Any(r => r.Identity?.SameContent(head) == true) || _recentlyReleased.Any(r => r.SameContent(head)))
+        {
+            handle.Dispose();
+            return true;
+        }
+
+        return false;
+    }
 
     private bool Holds(FileStatus status) =>
         _live?.Status.SameFile(status) == true || _rotated.Any(r => r.Status.SameFile(status));
@@ -214,6 +247,11 @@ internal sealed partial class Tailer : IDisposable
             if (Holds(created) || WasReleased(created, handle))
             {
                 handle.Dispose();
+                continue;
+            }
+
+            if (IsCopyOfKnownContent(handle, created))
+            {
                 continue;
             }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
 using LogPipeline.Shipper.Tests.Support;
 using LogPipeline.Testing.Kafka;
 
@@ -10,40 +12,130 @@ public sealed class RotationTests
 {
     private const int Lines = 200_000;
     private const int Rate = 50_000;
+    private const int WarmUp = 200;
 
+    /// <summary>External rename rotation (logrotate-style, one old file kept), the shipper only follows.</summary>
     [Theory]
     [InlineData(0)]
     [InlineData(50)]
     public async Task Rename_rotation_every_50KB_at_50k_lines_per_second_loses_and_duplicates_nothing(int writeAfterRenameMs)
     {
-        using var cluster = KafkaMockCluster.Start(brokers: 3);
-        cluster.CreateTopic("rename", partitions: 3);
-        using var dir = new TempDir();
+        var writer = (string path) => new GeneratedLog(path)
+        {
+            Rotation = RotationMode.Rename,
+            WriteAfterRename = TimeSpan.FromMilliseconds(writeAfterRenameMs),
+        };
+        var run = await RunAsync("rename", writer, extraConfig: []);
+        Assert.True(run.Writer.Rotations > 100, $"{run.Writer.Rotations} rotations");
+        Assert.True(run.Shipper.Metric("shipper_rotations_followed_total") >= run.Writer.Rotations);
+        run.AssertExactlyOnce();
+    }
+
+    /// <summary>
+    /// Built-in rotation: the shipper renames at 50 KB and signals the writer (SIGUSR1 to this process,
+    /// which reopens like nginx). The shipper never deletes what it has not delivered: lossless by construction.
+    /// </summary>
+    [Fact]
+    public async Task Built_in_rotation_every_50KB_at_50k_lines_per_second_loses_and_duplicates_nothing()
+    {
+        using var pidDir = new TempDir();
+        var pidFile = pidDir.Combine("writer.pid");
+        await File.WriteAllTextAsync(pidFile, Environment.ProcessId.ToString(CultureInfo.InvariantCulture), TestContext.Current.CancellationToken);
+        GeneratedLog? current = null;
+        // SIGUSR1's default action ends the process: the handler must cancel it.
+        using var signal = PosixSignalRegistration.Create((PosixSignal)10, context =>
+        {
+            context.Cancel = true;
+            current?.RequestReopen();
+        });
+        var run = await RunAsync(
+            "builtin",
+            path => current = new GeneratedLog(path) { Rotation = RotationMode.None },
+            extraConfig: new()
+            {
+                ["Shipper:Rotation:MaxBytes"] = "51200",
+                ["Shipper:Rotation:Keep"] = "1",
+                ["Shipper:Rotation:PidFile"] = pidFile,
+            });
+        Assert.True(run.Shipper.Metric("shipper_rotations_performed_total") > 50, $"{run.Shipper.Metric("shipper_rotations_performed_total")} rotations");
+        Assert.True(run.Writer.Reopens > 50, $"{run.Writer.Reopens} reopens");
+        Assert.Equal(0, run.Shipper.Metric("shipper_rotation_signal_errors_total"));
+        run.AssertExactlyOnce();
+    }
+
+    /// <summary>
+    /// copytruncate: copy to path.1 (a new file), truncate the live file in place while the writer keeps its
+    /// O_APPEND descriptor. This writer writes nothing between copy and truncate, so the rotator's own window
+    /// is empty here and any loss would be the shipper's.
+    /// </summary>
+    [Fact]
+    public async Task Copytruncate_every_50KB_at_50k_lines_per_second_loses_and_duplicates_nothing()
+    {
+        var run = await RunAsync("copytruncate", path => new GeneratedLog(path) { Rotation = RotationMode.CopyTruncate }, extraConfig: []);
+        Assert.True(run.Writer.Rotations > 100, $"{run.Writer.Rotations} rotations");
+        run.AssertExactlyOnce();
+    }
+
+    private static async Task<Run> RunAsync(string topic, Func<string, GeneratedLog> createWriter, Dictionary<string, string?> extraConfig)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var cluster = KafkaMockCluster.Start(brokers: 3);
+        cluster.CreateTopic(topic, partitions: 3);
+        var dir = new TempDir();
         Directory.CreateDirectory(dir.Combine("logs"));
         var path = dir.Combine("logs", "access.log");
+        var config = TestConfig.For(dir, cluster, topic);
+        foreach (var (key, value) in extraConfig)
+        {
+            config[key] = value;
+        }
 
-        await using var shipper = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "rename"));
-        var writer = new GeneratedLog(path) { Rotation = RotationMode.Rename, WriteAfterRename = TimeSpan.FromMilliseconds(writeAfterRenameMs) };
+        var shipper = await InProcessShipper.StartAsync(config);
+        var writer = createWriter(path);
+
+        // Warm-up (JIT, producer connection) with a few lines the shipper must deliver before the load starts;
+        // a cold start while a 50 KB file lives 10 ms is a different question (see docs/shipper.md).
+        await writer.WriteAsync(0, WarmUp, 1000, ct);
+        Assert.True(await InProcessShipper.WaitUntilAsync(
+            () => shipper.Metric("shipper_lines_delivered_total") >= WarmUp, TimeSpan.FromSeconds(60)), "warm-up lines not delivered");
+
         var clock = Stopwatch.StartNew();
-        await writer.WriteAsync(0, Lines, Rate, TestContext.Current.CancellationToken);
+        await writer.WriteAsync(WarmUp, Lines - WarmUp, Rate, ct);
+        var written = WarmUp + writer.Written;
         var delivered = await InProcessShipper.WaitUntilAsync(
-            () => shipper.Metric("shipper_lines_delivered_total") >= writer.Written, TimeSpan.FromSeconds(60));
+            () => shipper.Metric("shipper_lines_delivered_total") >= written, TimeSpan.FromSeconds(90));
         var total = clock.Elapsed;
         await shipper.StopAsync();
 
-        var shipped = ShippedLines.Read(cluster, "rename", writer.Written);
+        var shipped = ShippedLines.Read(cluster, topic, written, TimeSpan.FromSeconds(delivered ? 60 : 10));
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{writer.Written} lines written in {writer.Elapsed.TotalSeconds:F2} s ({writer.Written / writer.Elapsed.TotalSeconds:F0}/s), " +
-            $"all delivered after {total.TotalSeconds:F2} s; {writer.Rotations} rotations; " +
-            $"followed {shipper.Metric("shipper_rotations_followed_total")}; kafka {shipped.Records.Count} records, " +
-            $"missing {shipped.Missing(0, writer.Written)}, duplicates {shipped.Duplicates}");
-        TestContext.Current.TestOutputHelper?.WriteLine(shipper.Metrics.Render());
-        Assert.True(delivered, $"only {shipper.Metric("shipper_lines_delivered_total")} of {writer.Written} delivered");
-        Assert.True(writer.Rotations > 100, $"{writer.Rotations} rotations");
-        Assert.True(shipper.Metric("shipper_rotations_followed_total") >= writer.Rotations);
-        Assert.Equal(0, shipped.Missing(0, writer.Written));
-        Assert.Equal(0, shipped.Duplicates);
-        Assert.Equal(0, shipped.Unparsed);
-        Assert.Equal(0, shipper.ExitCode);
+            $"{written} lines; the load part written in {writer.Elapsed.TotalSeconds:F2} s ({writer.Written / writer.Elapsed.TotalSeconds:F0}/s), " +
+            $"delivered after {total.TotalSeconds:F2} s; writer rotations {writer.Rotations}, reopens {writer.Reopens}; " +
+            $"followed {shipper.Metric("shipper_rotations_followed_total")}, performed {shipper.Metric("shipper_rotations_performed_total")}, " +
+            $"truncations {shipper.Metric("shipper_truncations_detected_total")}; kafka {shipped.Records.Count} records, " +
+            $"missing {shipped.Missing(0, written)} [{shipped.MissingRanges(0, written)}], duplicates {shipped.Duplicates}");
+        return new Run(cluster, dir, shipper, writer, shipped, written, delivered);
+    }
+
+    private sealed record Run(
+        KafkaMockCluster Cluster, TempDir Dir, InProcessShipper Shipper, GeneratedLog Writer, ShippedLines Shipped, long Written, bool Delivered)
+    {
+        public void AssertExactlyOnce()
+        {
+            try
+            {
+                Assert.Equal(0, Shipped.Missing(0, Written));
+                Assert.Equal(0, Shipped.Duplicates);
+                Assert.Equal(0, Shipped.Unparsed);
+                Assert.True(Delivered, $"only {Shipper.Metric("shipper_lines_delivered_total")} of {Written} delivered");
+                Assert.Equal(0, Shipper.ExitCode);
+            }
+            finally
+            {
+                Shipper.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                Dir.Dispose();
+                Cluster.Dispose();
+            }
+        }
     }
 }

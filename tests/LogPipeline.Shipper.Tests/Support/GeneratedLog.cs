@@ -31,6 +31,14 @@ internal sealed class GeneratedLog(string path)
 
     public int Rotations { get; private set; }
 
+    /// <summary>Reopens the path before the next write, like nginx after SIGUSR1 (any thread may call it).</summary>
+    public void RequestReopen() => Volatile.Write(ref _reopen, 1);
+
+    /// <summary>How many times the writer reopened on request.</summary>
+    public int Reopens { get; private set; }
+
+    private int _reopen;
+
     public TimeSpan Elapsed { get; private set; }
 
     /// <summary>Lines actually written (the write-after-rename variant may add a few past the count).</summary>
@@ -66,8 +74,16 @@ internal sealed class GeneratedLog(string path)
                     continue;
                 }
 
+                if (Interlocked.Exchange(ref _reopen, 0) == 1)
+                {
+                    file.Dispose();
+                    file = new AppendFile(path);
+                    inFile = new FileInfo(path).Length;
+                    Reopens++;
+                }
+
                 burst.Clear();
-                while (written < due && inFile + burst.Length < RotateBytes)
+                while (written < due && (Rotation == RotationMode.None || inFile + burst.Length < RotateBytes))
                 {
                     burst.Append(Line(first + written)).Append('\n');
                     written++;
@@ -100,7 +116,9 @@ internal sealed class GeneratedLog(string path)
         Rotations++;
         if (Rotation == RotationMode.CopyTruncate)
         {
-            File.Copy(path, path + ".1", overwrite: true);
+            // Like logrotate: the old copy is removed and the new one is a new file (not rewritten in place).
+            File.Delete(path + ".1");
+            File.Copy(path, path + ".1");
             using (var truncate = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete))
             {
                 truncate.SetLength(0);

@@ -34,6 +34,28 @@ internal sealed class ShippedLines
     public static string Position(ConsumeResult<byte[], byte[]> r) =>
         $"{r.Header("lp.source")}|{r.Header("lp.file")}|{r.Header("lp.offset")}";
 
+    /// <summary>Missing sequence numbers as ranges ("a-b"), for the test output.</summary>
+    public string MissingRanges(long first, long count, int max = 10)
+    {
+        var ranges = new List<string>();
+        long? start = null;
+        for (var s = first; s <= first + count && ranges.Count < max; s++)
+        {
+            var missing = s < first + count && !Distinct.Contains(s);
+            if (missing && start is null)
+            {
+                start = s;
+            }
+            else if (!missing && start is { } a)
+            {
+                ranges.Add($"{a}-{s - 1}");
+                start = null;
+            }
+        }
+
+        return string.Join(", ", ranges);
+    }
+
     public long Missing(long first, long count)
     {
         long missing = 0;
