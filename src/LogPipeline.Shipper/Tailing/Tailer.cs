@@ -55,6 +55,9 @@ internal sealed partial class Tailer : IDisposable
 
     private TailedFile? _live;
 
+    /// <summary>Descriptors from the watcher not yet known to be new files or copies, with when they arrived.</summary>
+    private readonly List<(SafeFileHandle Handle, long Since)> _unclassified = [];
+
     /// <summary>A copy of the live file's content seen at <c>path.1</c> (copytruncate), kept until needed.</summary>
     private SafeFileHandle? _copyCandidate;
 
@@ -174,6 +177,11 @@ internal sealed partial class Tailer : IDisposable
         _budget.RoomAvailable -= Wake;
         _watcher.Dispose();
         _copyCandidate?.Dispose();
+        foreach (var (handle, _) in _unclassified)
+        {
+            handle.Dispose();
+        }
+
         _live?.Dispose();
         foreach (var file in _rotated)
         {
@@ -241,12 +249,28 @@ internal sealed partial class Tailer : IDisposable
         _pathStatus = status;
 
         // Chain files the watcher opened, oldest first: some may already be renamed away (or deleted).
-        while (_watcher.TryTakeOpened(out var handle))
+        var handed = new List<(SafeFileHandle Handle, long Since)>(_unclassified);
+        _unclassified.Clear();
+        while (_watcher.TryTakeOpened(out var taken))
+        {
+            handed.Add((taken, now));
+        }
+
+        foreach (var (handle, since) in handed)
         {
             var created = LibC.StatHandle(handle);
             if (Holds(created) || WasReleased(created, handle))
             {
                 handle.Dispose();
+                continue;
+            }
+
+            // A sibling whose first line is not complete yet may be a copy still being written
+            // (copytruncate): decide once its head can be compared, or after the settle period.
+            if (status?.SameFile(created) != true && _time.GetElapsedTime(since, now) < RotatedSettle
+                && FileIdentity.TryCompute(handle, created.Device, created.Inode) is null)
+            {
+                _unclassified.Add((handle, since));
                 continue;
             }
 
