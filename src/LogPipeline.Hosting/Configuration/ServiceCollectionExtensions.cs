@@ -13,6 +13,8 @@ public static class ServiceCollectionExtensions
         services.AddOptions<ObservabilityOptions>()
             .Configure(o => o.Port = defaultPort)
             .BindConfiguration(ObservabilityOptions.Section)
+            // The generated DataAnnotations message says "ObservabilityOptions.Port"; the contract wants the key.
+            .Validate(o => o.Port is >= 0 and <= 65535, $"{ObservabilityOptions.Section}:{nameof(ObservabilityOptions.Port)} must be between 0 and 65535.")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ObservabilityOptions>, ObservabilityOptionsValidator>();
         services.AddSingleton<MetricsRegistry>();

@@ -9,7 +9,7 @@ public sealed class ObservabilityOptions
     public const string Section = "Observability";
 
     /// <summary>TCP port; 0 picks a free one (tests).</summary>
-    [Range(0, 65535, ErrorMessage = "Observability:Port must be between 0 and 65535.")]
+    [Range(0, 65535)]
     public int Port { get; set; } = 9100;
 
     /// <summary>Address to bind; <c>0.0.0.0</c> in containers, <c>127.0.0.1</c> in tests.</summary>

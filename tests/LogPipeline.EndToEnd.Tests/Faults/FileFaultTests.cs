@@ -23,7 +23,7 @@ public sealed class FileFaultTests
             ["Shipper__Rotation__PidFile"] = nginx.PidFile,
         });
         var clock = Stopwatch.StartNew();
-        var served = await Traffic.SendAsync(nginx.BaseAddress, 1, 12_000, concurrency: 4, Scenario.Token);
+        var served = await Traffic.SendAsync(nginx.BaseAddress, 1, 24_000, concurrency: 4, Scenario.Token);
         var seconds = clock.Elapsed.TotalSeconds;
         var report = await pipeline.WaitForIndexedAsync(served, Scenario.DeliveryTimeout);
         var books = await MetricsSnapshot.ScrapeAsync(shipper.MetricsUrl);

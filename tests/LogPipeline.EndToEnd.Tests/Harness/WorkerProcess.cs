@@ -104,8 +104,11 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
         psi.Environment["DOTNET_ENVIRONMENT"] = "Production";
         psi.Environment["Observability__BindAddress"] = "127.0.0.1";
-        var port = environment.TryGetValue("Observability__Port", out var p) && p is not null ? int.Parse(p) : FreePort();
-        psi.Environment["Observability__Port"] = port.ToString();
+        // A caller-supplied port may be deliberately invalid (config tests): pass it through untouched.
+        var port = environment.TryGetValue("Observability__Port", out var p) && p is not null
+            ? (int.TryParse(p, out var given) ? given : -1)
+            : FreePort();
+        psi.Environment["Observability__Port"] = p ?? port.ToString();
         foreach (var (key, value) in environment)
         {
             if (value is null)
