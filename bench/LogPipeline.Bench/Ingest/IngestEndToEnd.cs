@@ -21,7 +21,7 @@ public static class IngestEndToEnd
     private const int Partitions = 6;
     private const int LatencyRate = 5_000;
 
-    public sealed record Result(int Workers, int Lines, double Seconds, double EventsPerSecond, double CpuSeconds, double P50Ms, double P99Ms, long Missing, string? Failure);
+    public sealed record Result(int Workers, int Lines, double Seconds, double EventsPerSecond, double SteadyEventsPerSecond, double CpuSeconds, double P50Ms, double P99Ms, long Missing, string? Failure);
 
     public static Result Run(int workers, int lines, int latencyLines, string runRoot)
     {
@@ -67,7 +67,9 @@ public static class IngestEndToEnd
                 }
 
                 var last = TimeSpan.FromTicks(Enumerable.Range(0, lines).Max(s => indexed.IndexedTicks(s)));
+                var first = TimeSpan.FromTicks(Enumerable.Range(0, lines).Min(s => indexed.IndexedTicks(s)));
                 var seconds = (last - start).TotalSeconds;
+                var steady = last > first ? lines / (last - first).TotalSeconds : double.NaN;
 
                 // Latency: a paced trickle while the workers are caught up.
                 var produced = new long[latencyLines];
@@ -97,7 +99,7 @@ public static class IngestEndToEnd
                     .Order()
                     .ToList();
                 return new Result(
-                    workers, lines, seconds, lines / seconds, stats.Sum(s => s.CpuSeconds),
+                    workers, lines, seconds, lines / seconds, steady, stats.Sum(s => s.CpuSeconds),
                     Percentile(latencies, 0.50), Percentile(latencies, 0.99), lines + latencyLines - indexed.Count, null);
             }
             finally
@@ -179,5 +181,5 @@ public static class IngestEndToEnd
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    private static Result Failed(int workers, int lines, string why) => new(workers, lines, 0, 0, 0, 0, 0, lines, why);
+    private static Result Failed(int workers, int lines, string why) => new(workers, lines, 0, 0, 0, 0, 0, 0, lines, why);
 }

@@ -16,7 +16,7 @@ public static class IngestSection
         catch (Exception e) when (e is InvalidOperationException or IOException or Confluent.Kafka.KafkaException
                                       or System.Net.HttpListenerException or System.ComponentModel.Win32Exception)
         {
-            return new IngestEndToEnd.Result(workers, lines, 0, 0, 0, 0, 0, lines, e.GetType().Name + ": " + e.Message);
+            return new IngestEndToEnd.Result(workers, lines, 0, 0, 0, 0, 0, 0, lines, e.GetType().Name + ": " + e.Message);
         }
     }
 
@@ -54,20 +54,21 @@ public static class IngestSection
 
             {lines:N0} lines preloaded in a 3-broker mock cluster (6 partitions, with the shipper's headers) → the real
             `logpipeline-ingest` worker process(es) (one consumer group) → the Elasticsearch stand-in (in this process).
-            events/s = lines ÷ (last document indexed − worker start, start-up included). Latency: then {trickle:N0} more
+            events/s = lines ÷ (last document indexed − worker start, start-up included); "from first document" leaves
+            out the worker's start-up and group join. Latency: then {trickle:N0} more
             lines produced at {5000:N0}/s while the workers are caught up, produce → stored by the stand-in.
             Everything (mock Kafka, the stand-in — which parses and stores every document in this process — and the
             workers) shares the same 2 cores, so these numbers are a floor for the worker. Target: ≥ 50k events/s.
 
-            | workers | events/s | seconds | worker CPU s | latency p50 ms | latency p99 ms | not indexed |
-            |---:|---:|---:|---:|---:|---:|---:|
+            | workers | events/s | events/s from first document | seconds | worker CPU s | latency p50 ms | latency p99 ms | not indexed |
+            |---:|---:|---:|---:|---:|---:|---:|---:|
 
             """);
         foreach (var r in results)
         {
             sb.Append(r.Failure is null
-                ? string.Create(CultureInfo.InvariantCulture, $"| {r.Workers} | {r.EventsPerSecond:N0}{(r.EventsPerSecond >= 50_000 ? string.Empty : " (**below target**)")} | {r.Seconds:0.00} | {r.CpuSeconds:0.0} | {r.P50Ms:0} | {r.P99Ms:0} | {r.Missing:N0} |\n")
-                : string.Create(CultureInfo.InvariantCulture, $"| {r.Workers} | not available: {Reporting.MarkdownReport.Escape(r.Failure)} | | | | | |\n"));
+                ? string.Create(CultureInfo.InvariantCulture, $"| {r.Workers} | {r.EventsPerSecond:N0}{(r.EventsPerSecond >= 50_000 ? string.Empty : " (**below target**)")} | {r.SteadyEventsPerSecond:N0} | {r.Seconds:0.00} | {r.CpuSeconds:0.0} | {r.P50Ms:0} | {r.P99Ms:0} | {r.Missing:N0} |\n")
+                : string.Create(CultureInfo.InvariantCulture, $"| {r.Workers} | not available: {Reporting.MarkdownReport.Escape(r.Failure)} | | | | | | |\n"));
         }
 
         return sb.Append('\n').ToString();

@@ -25,6 +25,7 @@ public static class MachineInfo
         }
 
         rows.Add(("syslog-ng (private prefix)", SyslogNgVersion()));
+        rows.Add(("LogPipeline revision", Revision()));
         return rows;
     }
 
@@ -59,6 +60,15 @@ public static class MachineInfo
             ? Directory.EnumerateFiles(Peers.PeerConfig.PrefixDirectory, "syslog-ng-core_*.deb", SearchOption.AllDirectories).FirstOrDefault()
             : null;
         return control is null ? "not unpacked" : Path.GetFileNameWithoutExtension(control).Split('_')[1].Replace("%2b", "+", StringComparison.Ordinal);
+    }
+
+    /// <summary>The commit measured, and whether the working tree of the measured components differed from it.</summary>
+    private static string Revision()
+    {
+        var root = LogPipeline.Testing.RepoPaths.Root;
+        var head = Run("git", "-C", root, "rev-parse", "--short", "HEAD").Trim();
+        var dirty = Run("git", "-C", root, "status", "--porcelain", "--", "src").Trim();
+        return head.Length == 0 ? "?" : head + (dirty.Length == 0 ? string.Empty : " + uncommitted changes in src/ (work in progress at the time)");
     }
 
     private static string Run(string file, params string[] args)
