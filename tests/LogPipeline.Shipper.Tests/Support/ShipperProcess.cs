@@ -50,7 +50,7 @@ internal sealed partial class ShipperProcess : IAsyncDisposable
         get
         {
             // Same configuration as this test assembly (bin/<cfg>/net10.0/).
-            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name;
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
             return RepoPaths.Combine("src", "LogPipeline.Shipper", "bin", configuration, "net10.0", "logpipeline-shipper.dll");
         }
     }

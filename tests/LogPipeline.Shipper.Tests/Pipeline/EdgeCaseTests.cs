@@ -1,0 +1,95 @@
+using System.Text;
+using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing.Kafka;
+
+namespace LogPipeline.Shipper.Tests.Pipeline;
+
+/// <summary>Files that are not there yet, directories that vanish, and hostile content, end to end.</summary>
+[Collection(LoadCollection.Name)]
+public sealed class EdgeCaseTests
+{
+    [Fact]
+    public async Task A_missing_file_and_directory_that_appear_later_are_followed_from_their_start()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var cluster = KafkaMockCluster.Start(brokers: 1);
+        cluster.CreateTopic("late", partitions: 1);
+        using var dir = new TempDir();
+        await using var shipper = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "late"));
+        // The shipper runs (its loop has passed at least once) while neither the directory nor the file exist.
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_files_open") == 0 && Ticked(shipper), TimeSpan.FromSeconds(30)));
+
+        Directory.CreateDirectory(dir.Combine("logs"));
+        await new GeneratedLog(dir.Combine("logs", "access.log")) { Rotation = RotationMode.None }.WriteAsync(0, 500, 100_000, ct);
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 500, TimeSpan.FromSeconds(60)));
+        await shipper.StopAsync();
+
+        var shipped = ShippedLines.Read(cluster, "late", 500);
+        Assert.Equal(0, shipped.Missing(0, 500));
+        Assert.Equal(0, shipped.Duplicates);
+    }
+
+    [Fact]
+    public async Task A_deleted_and_recreated_directory_is_followed_again()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var cluster = KafkaMockCluster.Start(brokers: 1);
+        cluster.CreateTopic("redo", partitions: 1);
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Combine("logs"));
+        var path = dir.Combine("logs", "access.log");
+        await using var shipper = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "redo"));
+        await new GeneratedLog(path) { Rotation = RotationMode.None }.WriteAsync(0, 300, 100_000, ct);
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 300, TimeSpan.FromSeconds(60)));
+
+        Directory.Delete(dir.Combine("logs"), recursive: true);
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_rotations_followed_total") >= 1, TimeSpan.FromSeconds(30)));
+        Directory.CreateDirectory(dir.Combine("logs"));
+        await new GeneratedLog(path) { Rotation = RotationMode.None }.WriteAsync(300, 300, 100_000, ct);
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 600, TimeSpan.FromSeconds(60)));
+        await shipper.StopAsync();
+
+        var shipped = ShippedLines.Read(cluster, "redo", 600);
+        Assert.Equal(0, shipped.Missing(0, 600));
+        Assert.Equal(0, shipped.Duplicates);
+        Assert.Equal(0, shipper.ExitCode);
+    }
+
+    [Fact]
+    public async Task Garbage_invalid_utf8_and_a_5MB_line_are_shipped_byte_exact_or_truncated_and_flagged()
+    {
+        using var cluster = KafkaMockCluster.Start(brokers: 1);
+        cluster.CreateTopic("hostile", partitions: 1);
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Combine("logs"));
+        var garbage = new byte[] { 0x00, 0xff, 0xfe, 0xc3, 0x28, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0xe2, 0x82 };
+        var huge = new byte[5 * 1024 * 1024];
+        huge.AsSpan().Fill((byte)'x');
+        using (var file = new AppendFile(dir.Combine("logs", "access.log")))
+        {
+            file.Write("first line\n"u8);
+            file.Write(garbage);
+            file.Write("\n"u8);
+            file.Write(huge);
+            file.Write("\nlast line\npartial without newline"u8);
+        }
+
+        await using var shipper = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "hostile"));
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 4, TimeSpan.FromSeconds(60)));
+        var records = TopicReader.ReadAll(cluster.BootstrapServers, "hostile", 4, TimeSpan.FromSeconds(30));
+        await shipper.StopAsync();
+
+        Assert.Equal(4, records.Count); // The partial last line waits for its newline.
+        var byOffset = records.ToDictionary(r => long.Parse(r.Header("lp.offset")!, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("first line", Encoding.UTF8.GetString(byOffset[0].Message.Value));
+        Assert.Equal(garbage, byOffset[11].Message.Value);
+        var cut = byOffset[11 + garbage.Length + 1];
+        Assert.Equal(65536, cut.Message.Value.Length);
+        Assert.Equal("1", cut.Header("lp.truncated"));
+        Assert.Equal("last line", Encoding.UTF8.GetString(byOffset[11 + garbage.Length + 1 + huge.Length + 1].Message.Value));
+        Assert.Equal(1, shipper.Metric("shipper_lines_truncated_total"));
+        Assert.All(records.Where(r => r != cut), r => Assert.Null(r.Header("lp.truncated")));
+    }
+
+    private static bool Ticked(InProcessShipper shipper) => shipper.Metrics.Render().Contains("shipper_lag_bytes 0", StringComparison.Ordinal);
+}

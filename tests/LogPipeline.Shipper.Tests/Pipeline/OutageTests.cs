@@ -1,0 +1,50 @@
+using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing.Kafka;
+
+namespace LogPipeline.Shipper.Tests.Pipeline;
+
+/// <summary>All brokers down for 8 s in the middle of a rotating write load.</summary>
+[Collection(LoadCollection.Name)]
+public sealed class OutageTests
+{
+    private const int Lines = 150_000;
+    private const int Rate = 10_000;
+
+    [Fact]
+    public async Task All_brokers_down_8_s_mid_run_loses_and_duplicates_nothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var cluster = KafkaMockCluster.Start(brokers: 3);
+        cluster.CreateTopic("outage", partitions: 3);
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Combine("logs"));
+        await using var shipper = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "outage"));
+        var writer = new GeneratedLog(dir.Combine("logs", "access.log")) { Rotation = RotationMode.Rename };
+        await writer.WriteAsync(0, 200, 1000, ct);
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 200, TimeSpan.FromSeconds(60)));
+
+        var writing = writer.WriteAsync(200, Lines - 200, Rate, ct);
+        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        cluster.SetAllBrokersDown();
+        var deliveredAtDown = shipper.Metric("shipper_lines_delivered_total");
+        await Task.Delay(TimeSpan.FromSeconds(8), ct);
+        var deliveredDuringOutage = shipper.Metric("shipper_lines_delivered_total") - deliveredAtDown;
+        cluster.SetAllBrokersUp();
+        await writing;
+        var written = 200 + writer.Written;
+        var delivered = await InProcessShipper.WaitUntilAsync(
+            () => shipper.Metric("shipper_lines_delivered_total") >= written, TimeSpan.FromSeconds(120));
+        await shipper.StopAsync();
+
+        var shipped = ShippedLines.Read(cluster, "outage", written, TimeSpan.FromSeconds(delivered ? 60 : 10));
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"{written} lines, {writer.Rotations} rotations, delivered during the outage {deliveredDuringOutage}, " +
+            $"dropped {shipper.Metric("shipper_bytes_dropped_total")} B; kafka {shipped.Records.Count}, " +
+            $"missing {shipped.Missing(0, written)} [{shipped.MissingRanges(0, written)}], duplicates {shipped.Duplicates}");
+        Assert.True(writer.Rotations > 50, $"{writer.Rotations} rotations");
+        Assert.True(delivered, $"only {shipper.Metric("shipper_lines_delivered_total")} of {written} delivered");
+        Assert.Equal(0, shipped.Missing(0, written));
+        Assert.Equal(0, shipped.Duplicates);
+        Assert.Equal(0, shipper.Metric("shipper_bytes_dropped_total"));
+    }
+}
