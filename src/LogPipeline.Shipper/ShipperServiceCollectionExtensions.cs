@@ -42,8 +42,18 @@ public static class ShipperHost
         services.AddSingleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>();
         services.AddOptions<KafkaSecurityOptions>().BindConfiguration(KafkaOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<KafkaSecurityOptions>, KafkaSecurityOptionsValidator>();
-        services.AddOptions<HostOptions>().Configure<IOptions<ShipperOptions>>((host, shipper) =>
-            host.ShutdownTimeout = shipper.Value.ShutdownGracePeriod + HostShutdownMargin);
+        // Read raw, not through IOptions<ShipperOptions>: the host resolves HostOptions while it is built,
+        // before HostRunner can turn a validation failure into exit code 2 naming the key.
+        services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+        {
+            var grace = TimeSpan.TryParse(
+                configuration[$"{ShipperOptions.Section}:{nameof(ShipperOptions.ShutdownGracePeriod)}"],
+                System.Globalization.CultureInfo.InvariantCulture,
+                out var configured) && configured >= TimeSpan.Zero && configured <= TimeSpan.FromHours(1)
+                ? configured
+                : new ShipperOptions().ShutdownGracePeriod;
+            host.ShutdownTimeout = grace + HostShutdownMargin;
+        });
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ShipperExitCode>();
