@@ -98,6 +98,7 @@ internal sealed partial class Tailer
         {
             // An incomplete line of the old content can never be completed now.
             _metrics.BytesDropped.Increment(live.Reader.Discard());
+            RememberReleased(live);
             if (live.Progress is { } progress)
             {
                 progress.Released = true;

@@ -488,10 +488,9 @@ internal sealed partial class Tailer : IDisposable
         Log.Released(_logger, file.Path, file.Identity, file.Reader.ReadOffset);
     }
 
-    /// <summary>Closes a file; its checkpoint entry lives on until every line of it is acknowledged.</summary>
-    private void Forget(TailedFile file)
+    /// <summary>A late descriptor (or copytruncate copy) of this content must not be read again.</summary>
+    private void RememberReleased(TailedFile file)
     {
-        _rotated.Remove(file);
         if (file.Identity is { } identity)
         {
             _recentlyReleased.Enqueue(identity);
@@ -500,6 +499,13 @@ internal sealed partial class Tailer : IDisposable
                 _recentlyReleased.Dequeue();
             }
         }
+    }
+
+    /// <summary>Closes a file; its checkpoint entry lives on until every line of it is acknowledged.</summary>
+    private void Forget(TailedFile file)
+    {
+        _rotated.Remove(file);
+        RememberReleased(file);
 
         if (file.Progress is { } progress)
         {

@@ -126,7 +126,7 @@ public sealed class RotationTests
             $"delivered after {total.TotalSeconds:F2} s; writer rotations {writer.Rotations}, reopens {writer.Reopens}; " +
             $"followed {shipper.Metric("shipper_rotations_followed_total")}, performed {shipper.Metric("shipper_rotations_performed_total")}, " +
             $"truncations {shipper.Metric("shipper_truncations_detected_total")}; kafka {shipped.Records.Count} records, " +
-            $"missing {shipped.Missing(0, written)} [{shipped.MissingRanges(0, written)}], duplicates {shipped.Duplicates}");
+            $"missing {shipped.Missing(0, written)} [{shipped.MissingRanges(0, written)}], duplicates {shipped.Duplicates} [{shipped.DuplicateRanges()}]");
         return new Run(cluster, dir, shipper, writer, shipped, written, delivered);
     }
 

@@ -56,6 +56,28 @@ internal sealed class ShippedLines
         return string.Join(", ", ranges);
     }
 
+    /// <summary>Duplicated sequence numbers as ranges, with the files they came from, for the test output.</summary>
+    public string DuplicateRanges(int max = 10)
+    {
+        var dups = Records.GroupBy(r => GeneratedLog.Seq(r.Message.Value)).Where(g => g.Key is not null && g.Count() > 1)
+            .OrderBy(g => g.Key).ToList();
+        var ranges = new List<string>();
+        for (var i = 0; i < dups.Count && ranges.Count < max;)
+        {
+            var j = i;
+            while (j + 1 < dups.Count && dups[j + 1].Key == dups[j].Key + 1)
+            {
+                j++;
+            }
+
+            var files = string.Join("|", dups[i].Select(r => $"{r.Header("lp.file")}@{r.Header("lp.offset")}"));
+            ranges.Add($"{dups[i].Key}-{dups[j].Key} ({files})");
+            i = j + 1;
+        }
+
+        return string.Join(", ", ranges);
+    }
+
     public long Missing(long first, long count)
     {
         long missing = 0;
