@@ -82,6 +82,7 @@ public sealed class ShipperRun
         using var tool = _tool.Start(context);
         var stats = new ProcessTreeStats(tool.Pid);
         var writer = new LogWriter(_workload, logPath);
+        Task? writing = null;
         // Non-tailing (limit reference) runs start producing at context.LinesStartAt by themselves.
         var t0 = _tool.TailsFile ? TimeSpan.Zero : startsIn;
         if (_tool.TailsFile && !_workload.Preloaded)
@@ -96,7 +97,7 @@ public sealed class ShipperRun
 
             t0 = clock.Elapsed;
             CurrentWriter = writer;
-            _ = writer.RunAsync(ct);
+            writing = writer.RunAsync(ct);
         }
 
         var outage = new OutageSchedule(cluster, _workload, t0);
@@ -134,6 +135,12 @@ public sealed class ShipperRun
                 if (writerDone && clock.Elapsed - quietSince > _quiet)
                 {
                     break;
+                }
+
+                if (writing is { IsFaulted: true })
+                {
+                    // A broken generator is the harness's fault, never counted as the tool's loss.
+                    return Failed("the generator failed: " + writing.Exception?.InnerException?.Message);
                 }
 
                 if (tool.HasExited && _tool.TailsFile)

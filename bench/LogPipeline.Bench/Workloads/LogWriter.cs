@@ -119,12 +119,25 @@ public sealed class LogWriter
                 return fs;
             case RotationMode.CopyTruncate:
                 // The writer is this thread, so nothing is written between copy and truncate: no loss by construction.
-                File.Copy(_path, old, overwrite: true);
+                CopyLikeLogrotate(_path, old);
                 fs.SetLength(0);
                 return fs;
             default:
                 return fs;
         }
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="to"/> with a copy of <paramref name="from"/> as logrotate does (unlink, create, copy).
+    /// Not File.Copy: .NET opens its destination with an exclusive advisory lock, which fails while a .NET reader
+    /// (our shipper) holds the old copy open — a lock logrotate, a C program, never takes.
+    /// </summary>
+    private static void CopyLikeLogrotate(string from, string to)
+    {
+        File.Delete(to);
+        using var source = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var target = new FileStream(to, FileMode.CreateNew, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        source.CopyTo(target);
     }
 
     private FileStream Open() =>
