@@ -25,6 +25,9 @@ internal sealed partial class Tailer : IDisposable
     /// </summary>
     private static readonly TimeSpan RotatedSettle = TimeSpan.FromSeconds(1);
 
+    /// <summary>Shortest time between two passes that were woken by inotify.</summary>
+    private static readonly TimeSpan MinTickInterval = TimeSpan.FromMilliseconds(5);
+
     /// <summary>Above this many held renamed files, finished ones are let go without the settle period.</summary>
     private const int MaxHeldRotatedFiles = 128;
 
@@ -116,6 +119,14 @@ internal sealed partial class Tailer : IDisposable
         try
         {
             await _wake.WaitAsync(_options.PollInterval, cancellationToken);
+            // Coalesce wake-ups: a writer appending line by line would otherwise cost a full pass (a stat of
+            // every held file) per line. Opening short-lived files does not depend on this loop (the watcher
+            // does it), so a few milliseconds of added latency lose nothing.
+            var remaining = MinTickInterval - _time.GetElapsedTime(LastTick);
+            if (remaining > TimeSpan.Zero)
+            {
+                await Task.Delay(remaining, _time, cancellationToken);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -14,21 +14,37 @@ public sealed class RotationTests
     private const int Rate = 50_000;
     private const int WarmUp = 200;
 
-    /// <summary>External rename rotation (logrotate-style, one old file kept), the shipper only follows.</summary>
+    /// <summary>
+    /// External rename rotation (logrotate-style, one old file kept); the shipper only follows. A file the
+    /// shipper never got to open before the next rename deleted it is lost by construction, so 0 lost is
+    /// asserted where every file lives long enough on a loaded machine: 10k lines/s (~0.2 s per file as
+    /// live + .1), and 50k lines/s with a writer that keeps writing 50 ms to the renamed file (tests the
+    /// release rule). Plain 50k lines/s (~10 ms per file) is measured: no duplicates, whole lines, and
+    /// the loss is printed (docs/shipper.md has the numbers and the mechanism).
+    /// </summary>
     [Theory]
-    [InlineData(0)]
-    [InlineData(50)]
-    public async Task Rename_rotation_every_50KB_at_50k_lines_per_second_loses_and_duplicates_nothing(int writeAfterRenameMs)
+    [InlineData(10_000, 0, true)]
+    [InlineData(50_000, 50, true)]
+    [InlineData(50_000, 0, false)]
+    public async Task Rename_rotation_every_50KB(int rate, int writeAfterRenameMs, bool exact)
     {
         var writer = (string path) => new GeneratedLog(path)
         {
             Rotation = RotationMode.Rename,
             WriteAfterRename = TimeSpan.FromMilliseconds(writeAfterRenameMs),
         };
-        var run = await RunAsync("rename", writer, extraConfig: []);
+        var run = await RunAsync("rename", writer, extraConfig: [], rate, rate == 10_000 ? Lines / 2 : Lines, exact);
         Assert.True(run.Writer.Rotations > 100, $"{run.Writer.Rotations} rotations");
-        Assert.True(run.Shipper.Metric("shipper_rotations_followed_total") >= run.Writer.Rotations);
-        run.AssertExactlyOnce();
+        if (exact)
+        {
+            Assert.True(run.Shipper.Metric("shipper_rotations_followed_total") >= run.Writer.Rotations);
+            run.AssertExactlyOnce();
+        }
+        else
+        {
+            Assert.Equal(0, run.Shipped.Duplicates);
+            run.AssertIntactAndDispose();
+        }
     }
 
     /// <summary>
@@ -75,7 +91,7 @@ public sealed class RotationTests
     [InlineData(50_000, false)]
     public async Task Copytruncate_every_50KB(int rate, bool exact)
     {
-        var run = await RunAsync("copytruncate", path => new GeneratedLog(path) { Rotation = RotationMode.CopyTruncate }, extraConfig: [], rate, exact ? Lines / 4 : Lines);
+        var run = await RunAsync("copytruncate", path => new GeneratedLog(path) { Rotation = RotationMode.CopyTruncate }, extraConfig: [], rate, exact ? Lines / 4 : Lines, exact);
         Assert.True(run.Writer.Rotations > 30, $"{run.Writer.Rotations} rotations");
         if (exact)
         {
@@ -88,7 +104,7 @@ public sealed class RotationTests
     }
 
     private static async Task<Run> RunAsync(
-        string topic, Func<string, GeneratedLog> createWriter, Dictionary<string, string?> extraConfig, int rate = Rate, int lines = Lines)
+        string topic, Func<string, GeneratedLog> createWriter, Dictionary<string, string?> extraConfig, int rate = Rate, int lines = Lines, bool exactRun = true)
     {
         var ct = TestContext.Current.CancellationToken;
         var cluster = KafkaMockCluster.Start(brokers: 3);
@@ -111,7 +127,6 @@ public sealed class RotationTests
         Assert.True(await InProcessShipper.WaitUntilAsync(
             () => shipper.Metric("shipper_lines_delivered_total") >= WarmUp, TimeSpan.FromSeconds(60)), "warm-up lines not delivered");
 
-        var exactRun = rate <= 10_000 || topic != "copytruncate";
         var clock = Stopwatch.StartNew();
         await writer.WriteAsync(WarmUp, lines - WarmUp, rate, ct);
         var written = WarmUp + writer.Written;
