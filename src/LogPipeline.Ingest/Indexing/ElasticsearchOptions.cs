@@ -31,9 +31,9 @@ public sealed class ElasticsearchOptions
         {
             yield return "Elasticsearch:Url is required (e.g. http://elasticsearch:9200).";
         }
-        else if (Url.Scheme is not ("http" or "https"))
+        else if (!Url.IsAbsoluteUri || Url.Scheme is not ("http" or "https"))
         {
-            yield return $"Elasticsearch:Url '{Url}' must be an http or https URL.";
+            yield return $"Elasticsearch:Url '{Redact(Url)}' must be an absolute http or https URL (e.g. http://elasticsearch:9200).";
         }
 
         if (!string.IsNullOrEmpty(Username) && string.IsNullOrEmpty(Password))
@@ -50,5 +50,21 @@ public sealed class ElasticsearchOptions
         {
             yield return $"Elasticsearch:DataStream '{DataStream}' must look like logs-<dataset>-<namespace>.";
         }
+    }
+
+    /// <summary>
+    /// The URL as it may appear in messages: credentials written into it (<c>https://user:secret@host</c>)
+    /// are replaced, so a configuration error never prints a password.
+    /// </summary>
+    public static string Redact(Uri url)
+    {
+        if (!url.IsAbsoluteUri)
+        {
+            var text = url.OriginalString;
+            var at = text.LastIndexOf('@');
+            return at < 0 ? text : "***@" + text[(at + 1)..];
+        }
+
+        return string.IsNullOrEmpty(url.UserInfo) ? url.ToString() : url.ToString().Replace(url.UserInfo + "@", "***@", StringComparison.Ordinal);
     }
 }

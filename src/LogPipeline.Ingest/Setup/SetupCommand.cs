@@ -60,7 +60,7 @@ public static class SetupCommand
     {
         var es = new ElasticsearchRawClient(options);
         var version = await es.CheckClusterAsync(ct);
-        await stdout.WriteLineAsync($"Elasticsearch {version} at {options.Url}");
+        await stdout.WriteLineAsync($"Elasticsearch {version} at {ElasticsearchOptions.Redact(options.Url!)}");
 
         // Components first: the index template refers to them and Elasticsearch checks that they exist.
         await es.SendAsync(EsMethod.PUT, "/_component_template/" + Uri.EscapeDataString(IndexTemplates.SettingsComponentName), IndexTemplates.SettingsComponent(), ct);
@@ -83,7 +83,7 @@ public static class SetupCommand
     {
         using var client = new KibanaClient(kibana, elasticsearch, time);
         var version = await client.WaitUntilReadyAsync(kibana.StartupTimeout, ct);
-        await stdout.WriteLineAsync($"Kibana {version} at {kibana.Url}");
+        await stdout.WriteLineAsync($"Kibana {version} at {ElasticsearchOptions.Redact(kibana.Url!)}");
         var count = await client.ImportAsync(DashboardResource.Load(), DashboardGenerator.FileName, ct);
         await stdout.WriteLineAsync($"dashboards: imported {count} saved objects (dashboard \"{DashboardGenerator.DashboardTitle}\", id {DashboardGenerator.DashboardId})");
     }

@@ -23,9 +23,9 @@ public sealed class KibanaOptions
 
     public IEnumerable<string> Validate()
     {
-        if (Url is not null && Url.Scheme is not ("http" or "https"))
+        if (Url is not null && (!Url.IsAbsoluteUri || Url.Scheme is not ("http" or "https")))
         {
-            yield return $"Kibana:Url '{Url}' must be an http or https URL.";
+            yield return $"Kibana:Url '{LogPipeline.Ingest.Indexing.ElasticsearchOptions.Redact(Url)}' must be an absolute http or https URL.";
         }
 
         if (!string.IsNullOrEmpty(Username) && string.IsNullOrEmpty(Password))

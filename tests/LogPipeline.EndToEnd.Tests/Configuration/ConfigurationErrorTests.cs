@@ -14,18 +14,6 @@ public sealed class ConfigurationErrorTests : IDisposable
 
     public ConfigurationErrorTests() => Directory.CreateDirectory(_directory);
 
-    /// <summary>
-    /// Known bug (routed to the shipper): ShipperServiceCollectionExtensions configures HostOptions from
-    /// IOptions&lt;ShipperOptions&gt;.Value, which runs validation inside HostApplicationBuilder.Build() (ConsoleLifetime's
-    /// constructor), outside HostRunner.RunAsync: an invalid Shipper:* value aborts with an unhandled
-    /// OptionsValidationException (exit 134, stack trace) instead of exit 2. The message does name the key.
-    /// </summary>
-    private const string ShipperBuildTimeValidationBug =
-        "bug: invalid Shipper:* values abort in Build() (HostOptions reads IOptions<ShipperOptions>.Value, ShipperServiceCollectionExtensions.cs:45) → exit 134 with a stack trace, not exit 2";
-
-    private const string IngestRelativeUriBug =
-        "bug: ElasticsearchOptions.Validate reads Url.Scheme of a relative Uri (a value like '::not a url::' binds as relative) → InvalidOperationException, exit 134";
-
     public static TheoryData<string, string, string> ShipperCases => new()
     {
         // (environment overrides "K=V;K=V" — an empty V sets the key to empty, expected key in the message, description)
@@ -155,21 +143,6 @@ public sealed class ConfigurationErrorTests : IDisposable
         {
             Assert.Fail($"{name} with {description} kept running instead of failing at start.\n{process.Tail()}");
             throw;
-        }
-
-        // Known bugs, recognised by their signature, skip with the routing note; anything else is a failure, and a
-        // fix turns the row back into a plain assertion without touching this test.
-        if (exitCode == 134)
-        {
-            if (process.Output.Contains("ConsoleLifetime..ctor", StringComparison.Ordinal) && process.Output.Contains(key, StringComparison.Ordinal))
-            {
-                Assert.Skip(ShipperBuildTimeValidationBug);
-            }
-
-            if (process.Output.Contains("ElasticsearchOptions.Validate", StringComparison.Ordinal) && process.Output.Contains("Uri.get_Scheme", StringComparison.Ordinal))
-            {
-                Assert.Skip(IngestRelativeUriBug);
-            }
         }
 
         Assert.True(exitCode == 2, $"{name} with {description}: exit code {exitCode}, expected 2.\n{process.Tail()}");
