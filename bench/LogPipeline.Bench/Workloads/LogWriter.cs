@@ -140,8 +140,13 @@ public sealed class LogWriter
         source.CopyTo(target);
     }
 
-    private FileStream Open() =>
-        new(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+    /// <summary>Opens at the end like O_APPEND would, but not FileMode.Append, which refuses to truncate old content.</summary>
+    private FileStream Open()
+    {
+        var fs = new FileStream(_path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        fs.Seek(0, SeekOrigin.End);
+        return fs;
+    }
 
     private static void Flush(FileStream fs, MemoryStream batch)
     {
