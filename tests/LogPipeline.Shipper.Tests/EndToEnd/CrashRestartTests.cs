@@ -26,6 +26,11 @@ public sealed class CrashRestartTests
         Assert.True(
             await first.WaitForMetricAsync("shipper_lines_delivered_total", Requests / 4, TimeSpan.FromSeconds(120)),
             "the first shipper delivered too little before the kill:\n" + first.Output);
+        // Kill only after a checkpoint covering delivered lines was written, so the restart must resume from it.
+        var writes = await first.MetricAsync("shipper_checkpoint_writes_total") ?? 0;
+        Assert.True(
+            await first.WaitForMetricAsync("shipper_checkpoint_writes_total", writes + 2, TimeSpan.FromSeconds(60)),
+            "no checkpoint written:\n" + first.Output);
         first.KillHard();
         Assert.NotNull(await first.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         await first.DisposeAsync();
@@ -52,5 +57,7 @@ public sealed class CrashRestartTests
         Assert.DoesNotContain(-1, ids);
         Assert.Equal(Enumerable.Range(0, Requests), ids.Distinct().Order());
         Assert.Equal(0, resentElsewhere);
+        // The restart resumed from the checkpoint: not everything that survived on disk was sent again.
+        Assert.True(duplicates.Count < Requests / 2, $"{duplicates.Count} lines re-sent: the checkpoint was not used");
     }
 }
