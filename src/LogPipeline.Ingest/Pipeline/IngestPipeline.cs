@@ -55,7 +55,8 @@ internal sealed class IngestPipeline(
         IngestLog.Starting(_logger, kafkaOptions.Topic, kafkaOptions.GroupId, kafkaOptions.BootstrapServers!, kafkaOptions.EffectiveDeadLetterTopic);
 
         var queues = Enumerable.Range(0, options.ProcessingParallelism)
-            .Select(_ => Channel.CreateBounded<ConsumeResult<byte[], byte[]>>(new BoundedChannelOptions(options.MaxInFlightMessages)
+            // Chunks of records (ConsumeLoop.ChunkSize at most); the messages in them are bounded by the in-flight pause.
+            .Select(_ => Channel.CreateBounded<List<ConsumeResult<byte[], byte[]>>>(new BoundedChannelOptions(Math.Max(2, options.MaxInFlightMessages / ConsumeLoop.ChunkSize))
             {
                 SingleReader = true,
                 SingleWriter = true,

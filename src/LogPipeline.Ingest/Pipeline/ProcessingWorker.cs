@@ -13,7 +13,7 @@ namespace LogPipeline.Ingest.Pipeline;
 /// owns its current batch.
 /// </summary>
 internal sealed class ProcessingWorker(
-    ChannelReader<ConsumeResult<byte[], byte[]>> input,
+    ChannelReader<List<ConsumeResult<byte[], byte[]>>> input,
     ChannelWriter<Batch> output,
     IDocumentFactory factory,
     IndexingOptions options,
@@ -32,12 +32,15 @@ internal sealed class ProcessingWorker(
         {
             while (true)
             {
-                if (input.TryRead(out var record))
+                if (input.TryRead(out var chunk))
                 {
-                    Add(record);
-                    if (_batch!.Items.Count >= options.BatchSize || _batch.Body.Length >= options.BatchBytes)
+                    foreach (var record in chunk)
                     {
-                        await EmitAsync(abort);
+                        Add(record);
+                        if (_batch!.Items.Count >= options.BatchSize || _batch.Body.Length >= options.BatchBytes)
+                        {
+                            await EmitAsync(abort);
+                        }
                     }
 
                     continue;

@@ -53,6 +53,43 @@ public sealed class ElasticsearchStandInTests
     }
 
     [Fact]
+    public async Task Bulk_answer_lists_every_item_with_its_action_metadata_and_error()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        var client = ElasticsearchClientFactory.Create(new ElasticsearchOptions { Url = es.Url });
+        var body = """
+            {"index":{"_index":"other","_id":"x"}}
+            {"n":1}
+            {"index":{"_index":"other","_id":"x"}}
+            {"n":2}
+            {"delete":{"_index":"other","_id":"x"}}
+            {"delete":{"_index":"other","_id":"x"}}
+            {"update":{"_id":"u"}}
+            {"doc":{"n":3}}
+            {"create":{"_id":"bad"}}
+            {not json
+
+            """.ReplaceLineEndings("\n");
+        var response = await client.Transport.RequestAsync<StringResponse>(
+            HttpMethod.POST, "/logs-test-default/_bulk", PostData.String(body), Ct);
+        Assert.Equal(200, response.ApiCallDetails.HttpStatusCode);
+        var json = JsonNode.Parse(response.Body)!;
+        Assert.True(json["errors"]!.GetValue<bool>());
+        var items = json["items"]!.AsArray().Select(i => i!.AsObject().Single()).ToArray();
+        Assert.Equal(["index", "index", "delete", "delete", "update", "create"], items.Select(i => i.Key));
+        Assert.Equal([201, 200, 200, 404, 400, 400], items.Select(i => i.Value!["status"]!.GetValue<int>()));
+        Assert.Equal(["created", "updated", "deleted", "not_found"], items.Take(4).Select(i => i.Value!["result"]!.GetValue<string>()));
+        Assert.Equal("other", items[1].Value!["_index"]!.GetValue<string>());
+        Assert.Equal("x", items[1].Value!["_id"]!.GetValue<string>());
+        Assert.Equal(1, items[0].Value!["_shards"]!["successful"]!.GetValue<int>());
+        Assert.Equal("illegal_argument_exception", items[4].Value!["error"]!["type"]!.GetValue<string>());
+        Assert.Equal("logs-test-default", items[5].Value!["_index"]!.GetValue<string>());
+        Assert.Equal("document_parsing_exception", items[5].Value!["error"]!["type"]!.GetValue<string>());
+        Assert.Empty(es.Documents("other"));
+        Assert.Empty(es.Documents("logs-test-default"));
+    }
+
+    [Fact]
     public async Task Count_and_search_with_term_range_and_ids_through_the_official_client()
     {
         await using var es = ElasticsearchStandIn.Start();

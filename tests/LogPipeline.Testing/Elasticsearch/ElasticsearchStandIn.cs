@@ -265,7 +265,7 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
         response.Headers["X-Elastic-Product"] = "Elasticsearch";
         response.ContentType = "application/json; charset=UTF-8";
         response.KeepAlive = true;
-        var payload = answer.Body is null ? [] : Encoding.UTF8.GetBytes(answer.Body.ToJsonString());
+        var payload = answer.Raw ?? (answer.Body is null ? [] : Encoding.UTF8.GetBytes(answer.Body.ToJsonString()));
         if (answer.Drop)
         {
             // Promise the whole body, send half of it, then cut the connection.
@@ -459,7 +459,8 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
         return false;
     }
 
-    private sealed record StandInResponse(int Status, JsonObject? Body, bool HeadOnly = false, bool Drop = false);
+    /// <summary>An answer: <see cref="Raw"/> (already serialized) wins over <see cref="Body"/>.</summary>
+    private sealed record StandInResponse(int Status, JsonObject? Body, bool HeadOnly = false, bool Drop = false, byte[]? Raw = null);
 
     private sealed class ItemRejection(Func<JsonObject, bool> predicate, int status, int? times)
     {
