@@ -18,7 +18,9 @@ internal sealed partial class Tailer
     /// checkpoint entries by device+inode, confirmed by the fingerprint, and resumes each at its delivered
     /// offset. A sibling unknown to the registry was either finished and forgotten (modified before the
     /// registry was written: skipped) or born after the last write and rotated before a crash (read from
-    /// the start). The live file, if unknown, is new: read from the start.
+    /// the start). With no registry at all (first start: the pod's log volume is as new as the shipper), every
+    /// sibling is unshipped and read from the start — nginx may have rotated before the sidecar was up.
+    /// The live file, if unknown, is new: read from the start.
     /// </summary>
     public void Recover(CheckpointDocument? document)
     {
@@ -34,7 +36,7 @@ internal sealed partial class Tailer
             }
 
             var resumed = TryResume(path, status, entries, now);
-            if (resumed is null && k > 0 && document is not null && status.MtimeUnixMs > document.WrittenAtUnixMs - MtimeSlackMs)
+            if (resumed is null && k > 0 && (document is null || status.MtimeUnixMs > document.WrittenAtUnixMs - MtimeSlackMs))
             {
                 resumed = Open(path, 0, now);
                 Log.ReadingUnknownSibling(_logger, path, status.Inode);
