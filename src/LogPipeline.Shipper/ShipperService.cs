@@ -82,6 +82,9 @@ internal sealed class ShipperService(
         health.AddLiveness("tail-loop", () =>
             time.GetElapsedTime(tailer.LastTick) > livenessLimit && !stoppingToken.IsCancellationRequested ? "tail loop stalled" : null);
         health.AddReadiness("kafka-producer", () => publisher.FatalError);
+        // Ready once the first pass has opened what is there (and the inotify watch is in place): from then on
+        // no rotation can slip by unseen. Start-up scripts and tests wait for this before writing.
+        health.AddReadiness("tail-loop", () => tailer.LastTick == 0 ? "the tail loop has not made its first pass yet" : null);
 
         // The publisher outlives the tail loop's cancellation: it stops when the channel is completed.
         using var abort = new CancellationTokenSource();

@@ -14,7 +14,7 @@ internal static class Scenario
     {
         var shipper = pipeline.StartShipper(shipperEnv);
         var ingest = pipeline.StartIngest(ingestEnv);
-        await shipper.WaitUntilReadyAsync(ReadyTimeout, "/healthz");
+        await shipper.WaitUntilReadyAsync(ReadyTimeout, "/readyz"); // after its first tail pass
         await ingest.WaitUntilReadyAsync(ReadyTimeout, "/healthz");
         return (shipper, ingest);
     }
