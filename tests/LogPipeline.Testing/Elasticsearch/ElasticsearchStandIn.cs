@@ -207,7 +207,7 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
             var request = context.Request;
             var body = await ReadBodyAsync(request);
             var path = request.Url?.AbsolutePath ?? "/";
-            Record(new RecordedRequest(request.HttpMethod, request.Url?.PathAndQuery ?? path, body.Length > MaxLoggedBodyChars ? body[..MaxLoggedBodyChars] : body));
+            Record(new RecordedRequest(request.HttpMethod, request.Url?.PathAndQuery ?? path, LoggedText(body)));
             if (Latency > TimeSpan.Zero)
             {
                 await Task.Delay(Latency, _stop.Token);
@@ -242,11 +242,12 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
         }
     }
 
-    private static async Task<string> ReadBodyAsync(HttpListenerRequest request)
+    /// <summary>The body as UTF-8 bytes (gunzipped, without a BOM); <c>_bulk</c> reads it without decoding it.</summary>
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpListenerRequest request)
     {
         if (!request.HasEntityBody)
         {
-            return string.Empty;
+            return ReadOnlyMemory<byte>.Empty;
         }
 
         Stream stream = request.InputStream;
@@ -255,8 +256,19 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
             stream = new GZipStream(stream, CompressionMode.Decompress);
         }
 
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return await reader.ReadToEndAsync();
+        using var buffer = request.ContentLength64 is > 0 and < int.MaxValue ? new MemoryStream((int)request.ContentLength64) : new MemoryStream();
+        await stream.CopyToAsync(buffer);
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        return bytes.Span.StartsWith("\uFEFF"u8) ? bytes[3..] : bytes;
+    }
+
+    /// <summary>What <see cref="Requests"/> shows: the first <see cref="MaxLoggedBodyChars"/> characters of the body.</summary>
+    private static string LoggedText(ReadOnlyMemory<byte> body)
+    {
+        // A UTF-8 char takes at most 4 bytes, so this prefix always decodes to more than the kept characters.
+        var prefix = body.Length > MaxLoggedBodyChars * 4 ? body[..(MaxLoggedBodyChars * 4)] : body;
+        var text = Encoding.UTF8.GetString(prefix.Span);
+        return text.Length > MaxLoggedBodyChars ? text[..MaxLoggedBodyChars] : text;
     }
 
     private async Task WriteAsync(HttpListenerResponse response, StandInResponse answer)
@@ -285,8 +297,9 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
         response.Close();
     }
 
-    private StandInResponse Route(string method, string path, string? size, string body)
+    private StandInResponse Route(string method, string path, string? size, ReadOnlyMemory<byte> raw)
     {
+        var body = new Lazy<string>(() => Encoding.UTF8.GetString(raw.Span), LazyThreadSafetyMode.None);
         var segments = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries).Select(Uri.UnescapeDataString).ToArray();
         if (segments.Length == 0)
         {
@@ -296,25 +309,25 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
         switch (segments)
         {
             case ["_bulk"]:
-                return Bulk(null, body);
+                return Bulk(null, raw);
             case [var index, "_bulk"]:
-                return Bulk(index, body);
+                return Bulk(index, raw);
             case ["_refresh"] or [_, "_refresh"]:
                 return new StandInResponse(200, new JsonObject { ["_shards"] = Shards() });
             case [var index, "_count"]:
-                return Count(index, body);
+                return Count(index, body.Value);
             case ["_count"]:
-                return Count("*", body);
+                return Count("*", body.Value);
             case [var index, "_search"]:
-                return Search(index, body, size);
+                return Search(index, body.Value, size);
             case ["_search"]:
-                return Search("*", body, size);
+                return Search("*", body.Value, size);
             case ["_index_template", var name]:
-                return Resource(method, _indexTemplates, name, body, "index_templates", "index_template");
+                return Resource(method, _indexTemplates, name, body.Value, "index_templates", "index_template");
             case ["_component_template", var name]:
-                return Resource(method, _componentTemplates, name, body, "component_templates", "component_template");
+                return Resource(method, _componentTemplates, name, body.Value, "component_templates", "component_template");
             case ["_ilm", "policy", var name]:
-                return Resource(method, _ilmPolicies, name, body, null, null);
+                return Resource(method, _ilmPolicies, name, body.Value, null, null);
             case ["_data_stream", var name]:
                 return DataStream(method, name);
             default:
