@@ -121,8 +121,9 @@ internal sealed partial class ShipperProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline && !_process.HasExited)
         {
-            if (await MetricAsync("shipper_lag_bytes") == 0 && await MetricAsync("shipper_inflight_lines") == 0
-                && await MetricAsync("shipper_lines_read_total") > 0)
+            // files_open is set by the tail loop's first pass: before it, lag 0 means nothing.
+            if (await MetricAsync("shipper_files_open") >= 1 && await MetricAsync("shipper_lag_bytes") == 0
+                && await MetricAsync("shipper_inflight_lines") == 0)
             {
                 return true;
             }
