@@ -31,6 +31,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 107, Level = LogLevel.Error, Message = "Backlog limit Shipper:MaxBacklogBytes ({Limit} bytes) exceeded: letting go of {File} with {Bytes} unread bytes (counted in shipper_bytes_dropped_total)")]
     public static partial void BacklogDropped(ILogger logger, long limit, string file, long bytes);
 
+    [LoggerMessage(EventId = 144, Level = LogLevel.Error, Message = "{Count} log file(s) under {Path} were created and rotated away before they could be opened ({Total} so far): their lines are lost; rotate less often, keep more rotated files (Shipper:Rotation:Keep), or let the shipper rotate (Shipper:Rotation:MaxBytes)")]
+    public static partial void FilesMissed(ILogger logger, long count, string path, long total);
+
     [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Line at offset {Offset} of {File} is {Length}+ bytes; shipped its first Shipper:MaxLineBytes={Max} bytes flagged lp.truncated")]
     public static partial void LineTruncated(ILogger logger, FileIdentity file, long offset, long length, int max);
 

@@ -24,6 +24,7 @@ internal sealed class ShipperMetrics
         Truncations = registry.Counter("shipper_truncations_detected_total", "Copytruncate (or any in-place truncation) of the live file detected.");
         TruncationRecovered = registry.Counter("shipper_truncation_tail_recovered_bytes_total", "Bytes read from the <path>.1 copy after a copytruncate that the live file had lost.");
         FilesReleased = registry.Counter("shipper_files_released_total", "Rotated files read to the end and let go.");
+        FilesMissed = registry.Counter("shipper_files_missed_total", "Log files created and renamed over or deleted before the shipper could open them: their lines are lost (an external rotator outran the shipper).");
         KafkaErrors = registry.Counter("shipper_kafka_errors_total", "Errors reported by the Kafka client (connection, broker, delivery).");
         CheckpointWrites = registry.Counter("shipper_checkpoint_writes_total", "Checkpoint registry writes.");
         CheckpointErrors = registry.Counter("shipper_checkpoint_errors_total", "Checkpoint registry writes that failed.");
@@ -65,6 +66,8 @@ internal sealed class ShipperMetrics
     public Counter TruncationRecovered { get; }
 
     public Counter FilesReleased { get; }
+
+    public Counter FilesMissed { get; }
 
     public Counter KafkaErrors { get; }
 

@@ -50,7 +50,24 @@ internal sealed unsafe class InotifyWatcher : IDisposable
     private readonly ConcurrentQueue<SafeFileHandle> _opened = new();
     private readonly int _fd;
     private readonly Thread? _thread;
+    /// <summary>UTF-8 file names of the chain (no directory, no NUL), to recognise its IN_CREATE events.</summary>
+    private readonly byte[][] _names;
+
+    /// <summary>
+    /// Wall-clock ns when watching began, less a slack: file birth times come from the kernel's coarse clock,
+    /// a few ms behind, and a file created right after the watch began must still count as announced by its
+    /// create event. (The slack can only hide a miss, never invent one.)
+    /// </summary>
+    private readonly long _startNs = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - 100) * 1_000_000;
+
     private int _seenNext;
+
+    // Reader thread only: chain files created (IN_CREATE) since watching began, and those of them opened.
+    private long _created;
+    private long _openedNewborn;
+
+    /// <summary>Published by the reader thread after each scan; read by the tail loop.</summary>
+    private long _missed;
     private volatile int _wd = -1;
     private volatile bool _disposed;
     private volatile bool _rescan;
@@ -60,10 +77,12 @@ internal sealed unsafe class InotifyWatcher : IDisposable
     {
         _onEvent = onEvent;
         _candidates = new byte[Math.Max(1, keep) + 1][];
+        _names = new byte[_candidates.Length][];
         for (var k = Math.Max(1, keep); k >= 0; k--)
         {
             var name = k == 0 ? path : $"{path}.{k.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
             _candidates[_candidates.Length - 1 - k] = Encoding.UTF8.GetBytes(name + "\0");
+            _names[_candidates.Length - 1 - k] = Encoding.UTF8.GetBytes(System.IO.Path.GetFileName(name));
         }
 
         _fd = LibC.InotifyInit1(InNonBlock | InCloExec);
@@ -75,6 +94,17 @@ internal sealed unsafe class InotifyWatcher : IDisposable
     }
 
     public bool Available => _fd >= 0;
+
+    /// <summary>
+    /// Chain files that were created and gone (renamed over or deleted) before they could be opened: their
+    /// lines are lost, and this makes that loss visible instead of silent. It needs the kernel's file birth
+    /// time (statx btime; tmpfs and ext4 have it) to tell new files from old ones; without it this stays 0.
+    /// Any thread may read it.
+    /// </summary>
+    public long MissedFiles => Volatile.Read(ref _missed);
+
+    /// <summary>Tests only: while set, the reader thread leaves events queued in the kernel (as a starved thread would).</summary>
+    internal volatile bool Paused;
 
     public bool Watching => _wd >= 0;
 
@@ -139,8 +169,26 @@ internal sealed unsafe class InotifyWatcher : IDisposable
 
             _seen[_seenNext] = (status.Device, status.Inode, birth);
             _seenNext = (_seenNext + 1) % SeenCapacity;
+            if (birth >= _startNs)
+            {
+                _openedNewborn++;
+            }
             _opened.Enqueue(new SafeFileHandle(fd, ownsHandle: true));
         }
+    }
+
+    private bool IsChainName(ReadOnlySpan<byte> name)
+    {
+        name = name.TrimEnd((byte)0);
+        foreach (var candidate in _names)
+        {
+            if (name.SequenceEqual(candidate))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private bool Seen(FileStatus status, long birth)
@@ -166,8 +214,19 @@ internal sealed unsafe class InotifyWatcher : IDisposable
             var pfd = new LibC.PollFd { Fd = _fd, Events = 1 /* POLLIN */ };
             while (!_disposed)
             {
+                if (Paused)
+                {
+                    Thread.Sleep(1);
+                    continue;
+                }
+
                 // A bounded wait so Dispose is noticed; events wake it immediately.
                 var ready = LibC.Poll(&pfd, 1, 200) > 0;
+                if (Paused)
+                {
+                    continue; // Leave what arrived in the kernel queue (tests).
+                }
+
                 var structural = false;
                 if (ready)
                 {
@@ -179,6 +238,10 @@ internal sealed unsafe class InotifyWatcher : IDisposable
                         var mask = *(uint*)(p + offset + 4);
                         var len = *(uint*)(p + offset + 12);
                         structural |= (mask & Structural) != 0;
+                        if ((mask & InCreate) != 0 && len > 0 && IsChainName(new ReadOnlySpan<byte>(p + offset + 16, (int)len)))
+                        {
+                            _created++;
+                        }
                         if ((mask & (InIgnored | InDeleteSelf | InMoveSelf)) != 0 && wd == _wd)
                         {
                             _wd = -1; // The directory went away: re-added when it exists again.
@@ -196,6 +259,11 @@ internal sealed unsafe class InotifyWatcher : IDisposable
                 {
                     _rescan = false;
                     Scan();
+                    // Every create event read so far has been followed by a scan: what it did not find is gone.
+                    if (_openedNewborn > 0 || _created > 0)
+                    {
+                        Volatile.Write(ref _missed, Math.Max(Volatile.Read(ref _missed), _created - _openedNewborn));
+                    }
                 }
 
                 if (ready)

@@ -67,6 +67,7 @@ internal sealed partial class Tailer : IDisposable
     /// <summary>What the live path pointed at during this pass (null: missing).</summary>
     private FileStatus? _pathStatus;
     private bool _rotationDeferredLogged;
+    private long _missedReported;
 
     public Tailer(
         ShipperOptions options,
@@ -147,6 +148,7 @@ internal sealed partial class Tailer : IDisposable
         }
 
         ObserveLivePath(now);
+        ReportMissedFiles();
         RefreshAll(now);
         if (!draining)
         {
@@ -252,6 +254,17 @@ internal sealed partial class Tailer : IDisposable
         }
 
         return false;
+    }
+
+    private void ReportMissedFiles()
+    {
+        var missed = _watcher.MissedFiles;
+        if (missed > _missedReported)
+        {
+            _metrics.FilesMissed.Increment(missed - _missedReported);
+            Log.FilesMissed(_logger, missed - _missedReported, _path, missed);
+            _missedReported = missed;
+        }
     }
 
     private void ObserveLivePath(long now)
