@@ -63,6 +63,35 @@ public sealed class FileFaultTests
     }
 
     [Fact]
+    public async Task An_outage_longer_than_the_backlog_budget_drops_the_oldest_files_and_counts_every_byte()
+    {
+        // Loss budget row: all brokers down while an external rotator keeps renaming (Keep=1) and the shipper may hold
+        // only Shipper:MaxBacklogBytes of unread rotated data. Beyond that the oldest held files are let go — a loss
+        // the shipper cannot avoid without unbounded memory, so it must be counted and logged, never silent.
+        await using var pipeline = Pipeline.Start();
+        var (shipper, _) = await Scenario.StartWorkersAsync(pipeline, shipperEnv: new Dictionary<string, string?>
+        {
+            ["Shipper__MaxInFlightBytes"] = (128 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Shipper__MaxBacklogBytes"] = (128 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        var generator = new AccessLogGenerator(pipeline.LogPath, rotateAtBytes: 16 * 1024, keep: 1);
+        pipeline.Kafka.SetAllBrokersDown();
+        await generator.WriteAsync(1, 6000, 2000, Scenario.Token); // ~1.1 MB while Kafka is away: far beyond 256 KiB
+        pipeline.Kafka.SetAllBrokersUp();
+        var report = await pipeline.WaitForIndexedAsync(generator.Written, Scenario.DeliveryTimeout, TimeSpan.FromSeconds(10));
+        var books = await MetricsSnapshot.ScrapeAsync(shipper.MetricsUrl);
+        var dropped = books.Sum("shipper_bytes_dropped_total");
+        var missedFiles = books.Sum("shipper_files_missed_total");
+        var missingBytes = report.Missing.Sum(s => AccessLogGenerator.Line(s).Length + 1);
+        Measurements.Record("outage beyond the backlog budget",
+            $"{report}; lost {report.Missing.Count} lines = {missingBytes} bytes; shipper bytes dropped {dropped}, files missed {missedFiles}");
+        Assert.True(report.Duplicated.Count == 0 && report.Unexpected.Count == 0, report.ToString());
+        Assert.True(report.Missing.Count > 0, $"the outage should have exceeded the budget: {report}");
+        // Every lost byte is accounted for: let go with a count (bytes dropped) or never opened (files missed).
+        Assert.True(dropped >= missingBytes || missedFiles > 0, $"lost {missingBytes} bytes but counted only {dropped} dropped bytes and {missedFiles} missed files");
+    }
+
+    [Fact]
     public async Task Copytruncate_rotation_loses_nothing()
     {
         await using var pipeline = Pipeline.Start();
