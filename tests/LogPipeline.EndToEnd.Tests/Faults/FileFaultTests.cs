@@ -8,7 +8,7 @@ namespace LogPipeline.EndToEnd.Tests.Faults;
 public sealed class FileFaultTests
 {
     [Fact]
-    public async Task A_rotation_storm_of_over_100_rotations_per_second_with_real_nginx_and_built_in_rotation_loses_nothing()
+    public async Task A_rotation_storm_of_hundreds_of_rotations_with_real_nginx_and_built_in_rotation_loses_nothing()
     {
         // The pod's configuration: nginx writes, the shipper rotates (rename + SIGUSR1), one rotated file kept.
         // A 1 KiB limit (about 10 lines) turns a few thousand requests per second into a rotation storm.
@@ -23,7 +23,8 @@ public sealed class FileFaultTests
             ["Shipper__Rotation__PidFile"] = nginx.PidFile,
         });
         var clock = Stopwatch.StartNew();
-        var served = await Traffic.SendAsync(nginx.BaseAddress, 1, 24_000, concurrency: 4, Scenario.Token);
+        // Enough requests that even a loaded CI box (rotation deferred while the previous file is undelivered) rotates well over 100 times.
+        var served = await Traffic.SendAsync(nginx.BaseAddress, 1, 60_000, concurrency: 4, Scenario.Token);
         var seconds = clock.Elapsed.TotalSeconds;
         var report = await pipeline.WaitForIndexedAsync(served, Scenario.DeliveryTimeout);
         var books = await MetricsSnapshot.ScrapeAsync(shipper.MetricsUrl);
