@@ -99,7 +99,9 @@ public sealed class RotationTests
         }
         else
         {
-            run.AssertIntactAndDispose();
+            // At 50k lines/s the truncation can land between two reads of the same line: CI saw one fragment in
+            // 200k lines in some runs (docs/shipper.md, copytruncate). The ingest worker dead-letters such a line.
+            run.AssertIntactAndDispose(tornLines: 3);
         }
     }
 
@@ -148,12 +150,15 @@ public sealed class RotationTests
     private sealed record Run(
         KafkaMockCluster Cluster, TempDir Dir, InProcessShipper Shipper, GeneratedLog Writer, ShippedLines Shipped, long Written, bool Delivered)
     {
-        /// <summary>Whatever arrived is whole lines of ours (loss and duplicates are only reported).</summary>
-        public void AssertIntactAndDispose()
+        /// <summary>
+        /// Whatever arrived is whole lines of ours (loss and duplicates are only reported), but for at most
+        /// <paramref name="tornLines"/> fragments where a scenario documents that the rotator itself can tear a line.
+        /// </summary>
+        public void AssertIntactAndDispose(int tornLines = 0)
         {
             try
             {
-                Assert.Equal(0, Shipped.Unparsed);
+                Assert.True(Shipped.Unparsed <= tornLines, $"{Shipped.Unparsed} records are not whole lines (allowed: {tornLines})");
                 Assert.Equal(0, Shipper.ExitCode);
             }
             finally
