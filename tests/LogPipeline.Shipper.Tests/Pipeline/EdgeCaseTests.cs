@@ -56,6 +56,35 @@ public sealed class EdgeCaseTests
     }
 
     [Fact]
+    public async Task On_a_first_start_a_file_nginx_already_rotated_is_shipped_too()
+    {
+        // nginx can rotate before the sidecar is up: with no checkpoint registry yet, access.log.1 is unshipped.
+        using var cluster = KafkaMockCluster.Start(brokers: 1);
+        cluster.CreateTopic("first-start", partitions: 1);
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Combine("logs"));
+        var path = dir.Combine("logs", "access.log");
+        using (var rotated = new AppendFile(path + ".1"))
+        {
+            rotated.Write("rotated before start 1\nrotated before start 2\n"u8);
+        }
+
+        using (var live = new AppendFile(path))
+        {
+            live.Write("live 1\n"u8);
+        }
+
+        await using var shipper = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "first-start"));
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 3, TimeSpan.FromSeconds(60)));
+        var records = TopicReader.ReadAll(cluster.BootstrapServers, "first-start", 3, TimeSpan.FromSeconds(30));
+        await shipper.StopAsync();
+
+        Assert.Equal(
+            ["live 1", "rotated before start 1", "rotated before start 2"],
+            records.Select(r => Encoding.UTF8.GetString(r.Message.Value)).Order());
+    }
+
+    [Fact]
     public async Task Garbage_invalid_utf8_and_a_5MB_line_are_shipped_byte_exact_or_truncated_and_flagged()
     {
         using var cluster = KafkaMockCluster.Start(brokers: 1);
