@@ -1,3 +1,4 @@
+using LogPipeline.Testing.Http;
 using System.Collections.Concurrent;
 using System.IO.Compression;
 using System.Net;
@@ -41,7 +42,7 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
     {
         _listener = listener;
         Url = url;
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _acceptLoop = Task.Run(() => LoopbackHttpListener.AcceptLoopAsync(_listener, ServeAsync, _stop.Token));
     }
 
     /// <summary>Base URL, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
@@ -58,22 +59,8 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
 
     public static ElasticsearchStandIn Start()
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = FreePort();
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            try
-            {
-                listener.Start();
-                return new ElasticsearchStandIn(listener, new Uri($"http://127.0.0.1:{port}/"));
-            }
-            catch (HttpListenerException) when (attempt < 10)
-            {
-                // Someone took the port between probing and binding; try another.
-                listener.Close();
-            }
-        }
+        var (listener, baseAddress) = LoopbackHttpListener.Start();
+        return new ElasticsearchStandIn(listener, baseAddress);
     }
 
     /// <summary>The next <paramref name="count"/> <c>_bulk</c> requests answer <paramref name="status"/> (429 or 503) without indexing.</summary>
@@ -172,31 +159,6 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
         lock (_gate)
         {
             return store.TryGetValue(name, out var body) ? (JsonObject)body.DeepClone() : null;
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => ServeAsync(context));
         }
     }
 

@@ -1,3 +1,4 @@
+using LogPipeline.Testing.Http;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -28,7 +29,7 @@ public sealed class KibanaStandIn : IAsyncDisposable
         _listener = listener;
         Url = url;
         Version = version;
-        _acceptLoop = Task.Run(AcceptLoopAsync);
+        _acceptLoop = Task.Run(() => LoopbackHttpListener.AcceptLoopAsync(_listener, ServeAsync, _stop.Token));
     }
 
     public Uri Url { get; }
@@ -52,24 +53,8 @@ public sealed class KibanaStandIn : IAsyncDisposable
 
     public static KibanaStandIn Start(string version = "8.15.0")
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            try
-            {
-                listener.Start();
-                return new KibanaStandIn(listener, new Uri($"http://127.0.0.1:{port}/"), version);
-            }
-            catch (HttpListenerException) when (attempt < 10)
-            {
-                listener.Close();
-            }
-        }
+        var (listener, baseAddress) = LoopbackHttpListener.Start();
+        return new KibanaStandIn(listener, baseAddress, version);
     }
 
     /// <summary>An imported saved object, or null.</summary>
@@ -105,24 +90,6 @@ public sealed class KibanaStandIn : IAsyncDisposable
         }
 
         _stop.Dispose();
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            HttpListenerContext context;
-            try
-            {
-                context = await _listener.GetContextAsync();
-            }
-            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => ServeAsync(context));
-        }
     }
 
     private async Task ServeAsync(HttpListenerContext context)
