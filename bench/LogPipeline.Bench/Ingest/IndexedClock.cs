@@ -6,8 +6,8 @@ using LogPipeline.Bench.Workloads;
 namespace LogPipeline.Bench.Ingest;
 
 /// <summary>
-/// Remembers when each sequence number was first indexed by the Elasticsearch stand-in. Written from the
-/// stand-in's request threads (under its lock), read by the run loop through Interlocked.
+/// Remembers when each sequence number was first indexed by the Elasticsearch stand-in or the bulk sink. Written
+/// from their request threads, read by the run loop through Interlocked.
 /// </summary>
 public sealed class IndexedClock
 {
@@ -25,9 +25,11 @@ public sealed class IndexedClock
 
     public long IndexedTicks(long seq) => Interlocked.Read(ref _indexedTicks[seq]);
 
-    public void OnStored(string index, JsonObject document)
+    public void OnStored(string index, JsonObject document) => OnSeq(SeqOf(document));
+
+    /// <summary>Records the first arrival of <paramref name="seq"/>; unknown (-1) or out-of-range numbers are ignored.</summary>
+    public void OnSeq(long seq)
     {
-        var seq = SeqOf(document);
         if (seq < 0 || seq >= _indexedTicks.Length)
         {
             return;

@@ -10,43 +10,95 @@ using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Bench.Ingest;
 
+/// <summary>Where the workers' <c>_bulk</c> requests go.</summary>
+public enum IngestSink
+{
+    /// <summary><see cref="BulkSink"/>: counts and de-duplicates ids, answers per item, stores nothing (cheap).</summary>
+    Bulk,
+
+    /// <summary>The Elasticsearch stand-in of the tests: parses and stores every document (expensive).</summary>
+    StandIn,
+}
+
 /// <summary>
-/// End to end: N lines preloaded in a 3-broker mock cluster → K real ingest worker processes → the
-/// Elasticsearch stand-in. Throughput from worker start to the last document indexed; then latency from
+/// End to end: N lines preloaded in a 3-broker mock cluster → K real ingest worker processes → a <c>_bulk</c>
+/// sink in this process. Throughput from worker start to the last document indexed; then latency from
 /// produce to indexed for a paced trickle while the workers are caught up. Every wait is bounded.
 /// </summary>
 public static class IngestEndToEnd
 {
     private const string Topic = "nginx-access";
-    private const int Partitions = 6;
     private const int LatencyRate = 5_000;
 
-    public sealed record Result(int Workers, int Lines, double Seconds, double EventsPerSecond, double SteadyEventsPerSecond, double CpuSeconds, double P50Ms, double P99Ms, long Missing, string? Failure);
+    public sealed record Result(
+        int Workers,
+        int Lines,
+        IngestSink Sink,
+        int Partitions,
+        double Seconds,
+        double EventsPerSecond,
+        double SteadyEventsPerSecond,
+        double CpuSeconds,
+        double SteadyCpuSeconds,
+        double HarnessCpuSeconds,
+        double P50Ms,
+        double P99Ms,
+        long Missing,
+        long Duplicates,
+        string? Failure)
+    {
+        /// <summary>Events per worker CPU-second, start-up included.</summary>
+        public double EventsPerCpuSecond => CpuSeconds > 0 ? Lines / CpuSeconds : double.NaN;
 
-    public static Result Run(int workers, int lines, int latencyLines, string runRoot)
+        /// <summary>Events per worker CPU-second from the first document on (start-up, JIT and group join left out).</summary>
+        public double SteadyEventsPerCpuSecond => SteadyCpuSeconds > 0 ? Lines / SteadyCpuSeconds : double.NaN;
+    }
+
+    public static Result Run(int workers, int lines, int latencyLines, string runRoot, IngestSink sink, int partitions)
     {
         var dll = IngestWorkers.Dll;
         if (dll is null)
         {
-            return Failed(workers, lines, "logpipeline-ingest not built");
+            return Failed(workers, lines, sink, partitions, "logpipeline-ingest not built");
         }
 
         using var cluster = KafkaMockCluster.Start(3);
-        cluster.CreateTopic(Topic, Partitions);
+        cluster.CreateTopic(Topic, partitions);
         cluster.CreateTopic(Topic + "-dlq", 1);
         var clock = Stopwatch.StartNew();
         var indexed = new IndexedClock(lines + latencyLines, clock);
-        var es = ElasticsearchStandIn.Start();
+        ElasticsearchStandIn? es = null;
+        BulkSink? bulkSink = null;
+        Uri url;
+        if (sink == IngestSink.StandIn)
+        {
+            es = ElasticsearchStandIn.Start();
+            es.DocumentStored = indexed.OnStored;
+            url = es.Url;
+        }
+        else
+        {
+            bulkSink = BulkSink.Start(indexed);
+            url = bulkSink.Url;
+        }
+
         try
         {
-            es.DocumentStored = indexed.OnStored;
             using var producer = new ProducerBuilder<byte[], byte[]>(LimitProducer.Config(cluster.BootstrapServers)).Build();
             for (var seq = 0; seq < lines; seq++)
             {
-                Produce(producer, seq);
+                Produce(producer, seq, partitions);
             }
 
             producer.Flush(TimeSpan.FromMinutes(1));
+            // The mock broker silently drops a partition's oldest message sets beyond 5 MiB / 100,000 sets: a
+            // preload that does not fit would turn into offset-out-of-range resets, not a throughput number.
+            var stored = StoredMessages(cluster.BootstrapServers, partitions);
+            if (stored != lines)
+            {
+                return Failed(workers, lines, sink, partitions, $"the mock cluster kept {stored:N0} of {lines:N0} preloaded lines (use more partitions)");
+            }
+
             var group = "bench-ingest-" + Guid.NewGuid().ToString("N");
             var processes = new List<ToolProcess>();
             var stats = new List<ProcessTreeStats>();
@@ -55,16 +107,39 @@ public static class IngestEndToEnd
                 var start = clock.Elapsed;
                 for (var i = 0; i < workers; i++)
                 {
-                    var p = IngestWorkers.Start(dll, Path.Combine(runRoot, $"ingest-{workers}w-{i}"), cluster.BootstrapServers, Topic, group, es.Url);
+                    var p = IngestWorkers.Start(dll, Path.Combine(runRoot, $"ingest-{workers}w-{i}"), cluster.BootstrapServers, Topic, group, url);
                     processes.Add(p);
                     stats.Add(new ProcessTreeStats(p.Pid));
                 }
 
+                var harnessStart = Process.GetCurrentProcess().TotalProcessorTime;
                 var deadline = start + TimeSpan.FromSeconds(60 + (lines / 1_000.0));
-                if (WaitFor(() => indexed.Count >= lines, deadline, clock, processes, stats, lines, indexed) is { } failure)
+                var cpuAtFirst = double.NaN;
+                var countAtFirst = 0L;
+                void OnSample()
                 {
-                    return Failed(workers, lines, failure + $" ({indexed.Count:N0}/{lines:N0} indexed)");
+                    if (double.IsNaN(cpuAtFirst) && indexed.Count > 0)
+                    {
+                        cpuAtFirst = stats.Sum(s => s.CpuSeconds);
+                        countAtFirst = indexed.Count;
+                    }
                 }
+
+                if (WaitFor(() => indexed.Count >= lines, deadline, clock, processes, stats, lines, indexed, OnSample) is { } failure)
+                {
+                    return Failed(workers, lines, sink, partitions, failure + $" ({indexed.Count:N0}/{lines:N0} indexed)");
+                }
+
+                foreach (var s in stats)
+                {
+                    s.Sample();
+                }
+
+                var cpu = stats.Sum(s => s.CpuSeconds);
+                var harnessCpu = (Process.GetCurrentProcess().TotalProcessorTime - harnessStart).TotalSeconds;
+                // From the first sample that saw a document: the CPU the worker spent on the remaining lines, scaled
+                // to all lines (the first sample comes within ~100 ms of the first document).
+                var steadyCpu = double.IsNaN(cpuAtFirst) || countAtFirst >= lines ? double.NaN : (cpu - cpuAtFirst) * lines / (lines - countAtFirst);
 
                 var last = TimeSpan.FromTicks(Enumerable.Range(0, lines).Max(s => indexed.IndexedTicks(s)));
                 var first = TimeSpan.FromTicks(Enumerable.Range(0, lines).Min(s => indexed.IndexedTicks(s)));
@@ -82,25 +157,21 @@ public static class IngestEndToEnd
                     }
 
                     produced[i] = clock.Elapsed.Ticks;
-                    Produce(producer, lines + i);
+                    Produce(producer, lines + i, partitions);
                     producer.Poll(TimeSpan.Zero);
                 }
 
                 producer.Flush(TimeSpan.FromSeconds(30));
-                _ = WaitFor(() => indexed.Count >= lines + latencyLines, clock.Elapsed + TimeSpan.FromSeconds(30), clock, processes, stats, lines, indexed);
-                foreach (var s in stats)
-                {
-                    s.Sample();
-                }
-
+                _ = WaitFor(() => indexed.Count >= lines + latencyLines, clock.Elapsed + TimeSpan.FromSeconds(30), clock, processes, stats, lines, indexed, null);
                 var latencies = Enumerable.Range(0, latencyLines)
                     .Where(i => indexed.IndexedTicks(lines + i) > 0)
                     .Select(i => TimeSpan.FromTicks(indexed.IndexedTicks(lines + i) - produced[i]).TotalMilliseconds)
                     .Order()
                     .ToList();
                 return new Result(
-                    workers, lines, seconds, lines / seconds, steady, stats.Sum(s => s.CpuSeconds),
-                    Percentile(latencies, 0.50), Percentile(latencies, 0.99), lines + latencyLines - indexed.Count, null);
+                    workers, lines, sink, partitions, seconds, lines / seconds, steady, cpu, steadyCpu, harnessCpu,
+                    Percentile(latencies, 0.50), Percentile(latencies, 0.99), lines + latencyLines - indexed.Count,
+                    bulkSink?.Duplicates ?? -1, null);
             }
             finally
             {
@@ -112,15 +183,21 @@ public static class IngestEndToEnd
         }
         finally
         {
-            es.DocumentStored = null;
-            es.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            if (es is not null)
+            {
+                es.DocumentStored = null;
+                es.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+
+            bulkSink?.Dispose();
         }
     }
 
     private static string? WaitFor(
-        Func<bool> done, TimeSpan deadline, Stopwatch clock, List<ToolProcess> processes, List<ProcessTreeStats> stats, int lines, IndexedClock indexed)
+        Func<bool> done, TimeSpan deadline, Stopwatch clock, List<ToolProcess> processes, List<ProcessTreeStats> stats, int lines, IndexedClock indexed, Action? sampled)
     {
         var lastPrint = clock.Elapsed;
+        var lastSample = TimeSpan.Zero;
         while (!done())
         {
             if (clock.Elapsed > deadline)
@@ -133,10 +210,17 @@ public static class IngestEndToEnd
                 return $"worker exited (code {dead.ExitCode}): {dead.Tail()}";
             }
 
-            Thread.Sleep(50);
-            foreach (var s in stats)
+            Thread.Sleep(20);
+            // A sample walks /proc: every 100 ms keeps the harness's own CPU small next to the worker's.
+            if (clock.Elapsed - lastSample >= TimeSpan.FromMilliseconds(100))
             {
-                s.Sample();
+                lastSample = clock.Elapsed;
+                foreach (var s in stats)
+                {
+                    s.Sample();
+                }
+
+                sampled?.Invoke();
             }
 
             if (clock.Elapsed - lastPrint > TimeSpan.FromSeconds(2))
@@ -149,9 +233,30 @@ public static class IngestEndToEnd
         return null;
     }
 
-    private static void Produce(IProducer<byte[], byte[]> producer, long seq)
+    /// <summary>Sum of high − low watermarks over the topic's partitions: what the mock broker still holds.</summary>
+    private static long StoredMessages(string bootstrap, int partitions)
     {
-        var file = "1:" + (seq % Partitions).ToString(CultureInfo.InvariantCulture) + ":bench";
+        using var probe = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "bench-watermarks-" + Guid.NewGuid().ToString("N"),
+        }).Build();
+        long stored = 0;
+        for (var p = 0; p < partitions; p++)
+        {
+            var w = probe.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(10));
+            stored += w.High.Value - w.Low.Value;
+        }
+
+        return stored;
+    }
+
+    private static void Produce(IProducer<byte[], byte[]> producer, long seq, int partitions)
+    {
+        // One file per partition, written to that partition explicitly: key hashing would spread a handful of
+        // keys unevenly and leave some partitions (and so one worker's share) larger than others.
+        var partition = (int)(seq % partitions);
+        var file = "1:" + partition.ToString(CultureInfo.InvariantCulture) + ":bench";
         var line = LineGenerator.LineBytes(seq);
         var message = new Message<byte[], byte[]>
         {
@@ -168,7 +273,7 @@ public static class IngestEndToEnd
         {
             try
             {
-                producer.Produce(Topic, message);
+                producer.Produce(new TopicPartition(Topic, partition), message);
                 return;
             }
             catch (ProduceException<byte[], byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
@@ -181,5 +286,6 @@ public static class IngestEndToEnd
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    private static Result Failed(int workers, int lines, string why) => new(workers, lines, 0, 0, 0, 0, 0, 0, lines, why);
+    public static Result Failed(int workers, int lines, IngestSink sink, int partitions, string why) =>
+        new(workers, lines, sink, partitions, 0, 0, 0, 0, 0, 0, 0, 0, lines, 0, why);
 }
