@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Pipeline;
 using LogPipeline.Testing.Kafka;
 
@@ -152,6 +153,32 @@ public sealed class IngestPipelineTests
         Assert.Equal(7000, h.Documents.Count);
         Assert.True(b.Metrics.Consumed.Value > 0 && a.Metrics.Consumed.Value > 0);
         Assert.Equal(h.EndOffsets(6), h.CommittedOffsets(6));
+    }
+
+    [Fact]
+    public async Task An_outage_at_the_in_flight_limit_holds_then_pauses_and_keeps_polling()
+    {
+        const int limit = 1000;
+        await using var h = PipelineHarness.Start();
+        h.Es.FailNextBulkRequests(int.MaxValue, 503);
+        await h.ProduceAsync(0, 4000);
+        await using var worker = h.NewWorker(o => o.MaxInFlightMessages = limit).Start();
+        await PipelineHarness.WaitUntilAsync(() => worker.Metrics.InFlight >= limit, Patience, "the in-flight limit");
+
+        // Saturated: the loop stops polling for at most HoldBeforePause, then pauses the partitions and polls again
+        // (a loop that kept holding would stop polling for good and overrun max.poll.interval.ms).
+        await Task.Delay(ConsumeLoop.HoldBeforePause + TimeSpan.FromSeconds(2));
+        var sinceLastPoll = worker.Pipeline.SinceLastPoll;
+        Assert.NotNull(sinceLastPoll);
+        Assert.True(sinceLastPoll < TimeSpan.FromSeconds(1), $"last poll {sinceLastPoll} ago");
+        Assert.True(worker.Metrics.InFlight <= limit, $"in flight {worker.Metrics.InFlight} above the limit {limit}");
+        Assert.Empty(h.Documents);
+
+        h.Es.ClearFaults();
+        await PipelineHarness.WaitUntilAsync(() => h.Documents.Count >= 4000 && worker.Metrics.InFlight == 0, Patience, "4000 documents after the outage");
+        await worker.StopAsync();
+        Assert.Equal(4000, h.Documents.Count);
+        Assert.Equal(h.EndOffsets(), h.CommittedOffsets());
     }
 
     [Fact]

@@ -173,11 +173,13 @@ internal sealed class PipelineHarness : IAsyncDisposable
 
         public IngestMetrics Metrics { get; } = metrics;
 
+        public IngestPipeline Pipeline { get; } = pipeline;
+
         public Task Run => _run ?? Task.CompletedTask;
 
         public Worker Start()
         {
-            _run = pipeline.RunAsync(_stop.Token, _abort.Token);
+            _run = Pipeline.RunAsync(_stop.Token, _abort.Token);
             return this;
         }
 
