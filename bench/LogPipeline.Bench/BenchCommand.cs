@@ -27,7 +27,8 @@ public static class BenchCommand
         if (options.Runs("shipper"))
         {
             Console.WriteLine($"# Shipper side by side ({(options.Quick ? "quick" : "full")}; LogPipeline build: {shipper.Build})");
-            ITool[] tools = [new ClientLimit(), shipper, new RsyslogPeer(), new SyslogNgPeer()];
+            ITool[] all = [new ClientLimit(), shipper, new RsyslogPeer(), new SyslogNgPeer()];
+            var tools = options.Tools is null ? all : all.Where(t => options.Tools.Contains(t.Name)).ToArray();
             var quiet = TimeSpan.FromSeconds(options.Quick ? 6 : 10);
             shipperResults = ShipperSuite.Run(workloads, tools, Path.Combine(options.ResultsDirectory, "logs"), quiet, cts.Token);
             var chartDir = options.Publishes ? RepoPaths.Combine("docs", "benchmarks") : options.ResultsDirectory;

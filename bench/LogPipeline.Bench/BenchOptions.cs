@@ -2,8 +2,8 @@ using LogPipeline.Testing;
 
 namespace LogPipeline.Bench;
 
-/// <summary>Command line: <c>[--quick] [--only shipper,micro,ingest] [--workloads name,name]</c>.</summary>
-public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Parts, IReadOnlySet<string>? Workloads)
+/// <summary>Command line: <c>[--quick] [--only shipper,micro,ingest] [--workloads name,name] [--tools LogPipeline,rsyslog]</c>.</summary>
+public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Parts, IReadOnlySet<string>? Workloads, IReadOnlySet<string>? Tools = null)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -16,7 +16,11 @@ public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Parts, IReadO
         var workloads = pick >= 0 && pick + 1 < args.Length
             ? args[pick + 1].Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)
             : null;
-        return new BenchOptions(quick, parts, workloads);
+        var pickTools = Array.IndexOf(args, "--tools");
+        var tools = pickTools >= 0 && pickTools + 1 < args.Length
+            ? args[pickTools + 1].Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal)
+            : null;
+        return new BenchOptions(quick, parts, workloads, tools);
     }
 
     /// <summary>Release, then Debug — or Debug first when the harness itself is a Debug build (bench/run --quick).</summary>
@@ -28,5 +32,5 @@ public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Parts, IReadO
     public string ResultsDirectory => RepoPaths.Combine("bench", "results");
 
     /// <summary>Only the full run of everything publishes to docs/.</summary>
-    public bool Publishes => !Quick && Parts.Count == 3 && Workloads is null;
+    public bool Publishes => !Quick && Parts.Count == 3 && Workloads is null && Tools is null;
 }

@@ -21,7 +21,18 @@ public static class ShipperHost
 
     public static HostApplicationBuilder CreateBuilder(string[] args, IEnumerable<KeyValuePair<string, string?>>? overrides = null)
     {
-        var builder = Host.CreateApplicationBuilder(args);
+        var settings = new HostApplicationBuilderSettings
+        {
+            Args = args,
+            // appsettings.json ships beside the binary: find it there whatever the working directory is.
+            ContentRootPath = AppContext.BaseDirectory,
+            Configuration = new ConfigurationManager(),
+        };
+        // Reload-on-change puts a recursive FileSystemWatcher on the content root; the sidecar's settings do not
+        // change at run time, and when that root held the log directory (the benchmark's layout) its thread woke
+        // on every line written and cost ~10% of the shipper's CPU.
+        settings.Configuration.AddInMemoryCollection([new("hostBuilder:reloadConfigOnChange", "false")]);
+        var builder = Host.CreateApplicationBuilder(settings);
         if (overrides is not null)
         {
             builder.Configuration.AddInMemoryCollection(overrides);

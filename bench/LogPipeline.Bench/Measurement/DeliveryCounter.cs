@@ -21,6 +21,8 @@ public sealed class DeliveryCounter : IDisposable
     private long _received;
     private long _foreign;
     private long _lastNewTicks;
+    private long _errors;
+    private volatile string? _firstError;
 
     public DeliveryCounter(string bootstrap, string topic, int partitions, int expected, Stopwatch clock)
     {
@@ -36,6 +38,12 @@ public sealed class DeliveryCounter : IDisposable
 
     /// <summary>Messages without a parsable sequence number (e.g. a peer that rewrote the line).</summary>
     public long Foreign => Interlocked.Read(ref _foreign);
+
+    /// <summary>Consume errors (e.g. an offset that fell off the broker's log); each one makes "lost" uncertain.</summary>
+    public long Errors => Interlocked.Read(ref _errors);
+
+    /// <summary>The first consume error, for the report.</summary>
+    public string? FirstError => _firstError;
 
     /// <summary>When (on the run clock) the last not-yet-seen line arrived.</summary>
     public TimeSpan LastNewAt => TimeSpan.FromTicks(Interlocked.Read(ref _lastNewTicks));
@@ -66,6 +74,8 @@ public sealed class DeliveryCounter : IDisposable
             AllowAutoCreateTopics = false,
             FetchWaitMaxMs = 50,
         };
+        // Client-level errors (a broker down during an outage workload) are expected and retried by librdkafka;
+        // only errors that reach Consume (the position itself is bad) are recorded.
         using var consumer = new ConsumerBuilder<Ignore, byte[]>(config).SetErrorHandler((_, _) => { }).Build();
         // Assigned, not subscribed: no group rebalance delay at the start of a run.
         consumer.Assign(Enumerable.Range(0, partitions).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
@@ -73,7 +83,19 @@ public sealed class DeliveryCounter : IDisposable
         {
             while (!_stop.IsCancellationRequested)
             {
-                var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                ConsumeResult<Ignore, byte[]>? result;
+                try
+                {
+                    result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                }
+                catch (ConsumeException ex)
+                {
+                    // Before: this ended the loop silently and every later line was scored as lost.
+                    Interlocked.Increment(ref _errors);
+                    _firstError ??= $"{ex.Error.Code}: {ex.Error.Reason}";
+                    continue;
+                }
+
                 if (result?.Message?.Value is not { } value)
                 {
                     continue;

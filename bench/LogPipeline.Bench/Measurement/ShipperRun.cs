@@ -13,7 +13,6 @@ namespace LogPipeline.Bench.Measurement;
 public sealed class ShipperRun
 {
     private const string Topic = "nginx-access";
-    private const int Partitions = 3;
     private static readonly TimeSpan StartupWait = TimeSpan.FromSeconds(1.5);
     private readonly TimeSpan _quiet;
 
@@ -61,7 +60,7 @@ public sealed class ShipperRun
     private RunResult ExecuteIn(string runDir, string logPath, CancellationToken ct)
     {
         using var cluster = KafkaMockCluster.Start(3);
-        cluster.CreateTopic(Topic, Partitions);
+        cluster.CreateTopic(Topic, _workload.Partitions);
         var startsIn = _workload.Preloaded ? TimeSpan.Zero : StartupWait;
         var context = new ToolContext(runDir, logPath, cluster.BootstrapServers, Topic, _workload, DateTimeOffset.UtcNow + startsIn);
         Directory.CreateDirectory(context.StateDirectory);
@@ -78,7 +77,7 @@ public sealed class ShipperRun
         }
 
         var clock = Stopwatch.StartNew();
-        using var counter = new DeliveryCounter(cluster.BootstrapServers, Topic, Partitions, _workload.Lines, clock);
+        using var counter = new DeliveryCounter(cluster.BootstrapServers, Topic, _workload.Partitions, _workload.Lines, clock);
         using var tool = _tool.Start(context);
         var stats = new ProcessTreeStats(tool.Pid);
         var writer = new LogWriter(_workload, logPath);
@@ -164,7 +163,24 @@ public sealed class ShipperRun
         return new RunResult(
             _tool.Name, _workload.Name, _workload.Lines, counter.Distinct, counter.Received - counter.Foreign,
             stats.CpuSeconds, stats.PeakRssMb, deliver,
-            Note: counter.Foreign > 0 ? $"{counter.Foreign} messages without a sequence number" : null);
+            Note: Notes(counter));
+    }
+
+    private static string? Notes(DeliveryCounter counter)
+    {
+        var notes = new List<string>();
+        if (counter.Foreign > 0)
+        {
+            notes.Add($"{counter.Foreign} messages without a sequence number");
+        }
+
+        if (counter.FirstError is { } error)
+        {
+            // The counter could not read everything the brokers had: "lost" may include lines it never saw.
+            notes.Add($"the counting consumer hit {counter.Errors} error(s), first: {error}");
+        }
+
+        return notes.Count == 0 ? null : string.Join("; ", notes);
     }
 
     private RunResult Failed(string why) => RunResult.NotAvailable(_tool.Name, _workload.Name, _workload.Lines, "failed: " + why);

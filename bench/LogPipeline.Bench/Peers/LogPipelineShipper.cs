@@ -52,6 +52,16 @@ public sealed class LogPipelineShipper : ITool
             env["Shipper__Rotation__PidFile"] = pidFile;
         }
 
+        // LP_SHIPPER_ENV="NAME=value;NAME=value": extra environment for the shipper only (runtime-knob experiments).
+        foreach (var pair in (Environment.GetEnvironmentVariable("LP_SHIPPER_ENV") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                env[pair[..eq]] = pair[(eq + 1)..];
+            }
+        }
+
         return ToolProcess.Start(Binary!, [], context.RunDirectory, env);
     }
 

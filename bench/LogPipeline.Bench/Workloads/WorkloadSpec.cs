@@ -40,6 +40,13 @@ public sealed record WorkloadSpec(
 {
     public bool Preloaded => LinesPerSecond == 0;
 
+    /// <summary>
+    /// Topic partitions. librdkafka's mock broker keeps at most 5 MiB (or 100,000 message sets) per partition and
+    /// deletes the oldest beyond that; a 1M-line burst on 3 partitions overran it while the counting consumer was
+    /// still behind, so the counter's position fell off the log. Preloaded runs get enough partitions to hold it all.
+    /// </summary>
+    public int Partitions => Preloaded ? 16 : 3;
+
     public string Describe()
     {
         var rate = Preloaded ? "preloaded file" : $"{LinesPerSecond / 1000}k lines/s";

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Win32.SafeHandles;
 
@@ -56,7 +55,7 @@ internal sealed class FileIdentity(ulong device, ulong inode, int fingerprintLen
     public static string Hash(ReadOnlySpan<byte> content)
     {
         Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(content, digest);
+        Sha256.HashData(content, digest);
         return Convert.ToHexStringLower(digest[..8]);
     }
 
