@@ -45,7 +45,9 @@ public sealed class BoundedCache<TValue>
     public void Add(string key, TValue value)
     {
         var young = _young;
-        if (young.Map.Count >= _generationSize)
+        // Not Map.Count: ConcurrentDictionary counts by taking every lock, which made each miss (the GeoIP
+        // cache misses once per new address) contend with the other processing worker's lookups.
+        if (Volatile.Read(ref young.Added) >= _generationSize)
         {
             lock (_swap)
             {
@@ -59,7 +61,10 @@ public sealed class BoundedCache<TValue>
             young = _young;
         }
 
-        young.Map.TryAdd(key, value);
+        if (young.Map.TryAdd(key, value))
+        {
+            Interlocked.Increment(ref young.Added);
+        }
     }
 
     private sealed class Generation
@@ -72,5 +77,10 @@ public sealed class BoundedCache<TValue>
         public ConcurrentDictionary<string, TValue> Map { get; } = new(StringComparer.Ordinal);
 
         public ConcurrentDictionary<string, TValue>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; }
+
+        /// <summary>Entries added to <see cref="Map"/> (entries are never removed from a generation).</summary>
+#pragma warning disable SA1401, CA1051 // A field, so Add can use Interlocked on it.
+        public int Added;
+#pragma warning restore SA1401, CA1051
     }
 }
