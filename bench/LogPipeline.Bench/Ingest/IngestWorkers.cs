@@ -24,7 +24,19 @@ public static class IngestWorkers
             ["Elasticsearch__Url"] = elasticsearch.ToString(),
             ["Observability__Port"] = FreePort().ToString(CultureInfo.InvariantCulture),
             ["DOTNET_gcServer"] = "0",
+            // As the image sets it (src/LogPipeline.Ingest/Dockerfile): the bench measures what ships.
+            ["DOTNET_GCgen0size"] = "0x4000000",
         };
+        // For experiments on the worker's runtime settings: LPBENCH_INGEST_WORKER_ENV="DOTNET_X=1,DOTNET_Y=2".
+        foreach (var pair in (Environment.GetEnvironmentVariable("LPBENCH_INGEST_WORKER_ENV") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq > 0)
+            {
+                env[pair[..eq]] = pair[(eq + 1)..];
+            }
+        }
+
         return ToolProcess.Start("dotnet", [dll], runDirectory, env);
     }
 
