@@ -17,7 +17,7 @@ public static class ServiceCollectionExtensions
             .Validate(o => o.Port is >= 0 and <= 65535, $"{ObservabilityOptions.Section}:{nameof(ObservabilityOptions.Port)} must be between 0 and 65535.")
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ObservabilityOptions>, ObservabilityOptionsValidator>();
-        services.AddSingleton<MetricsRegistry>();
+        services.AddSingleton(_ => new MetricsRegistry().AddProcessMetrics());
         services.AddSingleton<HealthRegistry>();
         services.AddSingleton<ObservabilityServer>();
         services.AddHostedService(sp => sp.GetRequiredService<ObservabilityServer>());

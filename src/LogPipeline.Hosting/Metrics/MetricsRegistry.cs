@@ -20,8 +20,12 @@ public sealed class MetricsRegistry
         => Register(new Gauge(name, help, labels));
 
     /// <summary>A gauge whose value is read from <paramref name="read"/> at scrape time.</summary>
-    public void GaugeCallback(string name, string help, Func<double> read)
-        => Register(new CallbackGauge(name, help, read));
+    public void GaugeCallback(string name, string help, Func<double> read, params (string Name, string Value)[] labels)
+        => Register(new CallbackMetric(name, help, "gauge", read, labels));
+
+    /// <summary>A counter kept by someone else (the runtime, the kernel), read at scrape time.</summary>
+    public void CounterCallback(string name, string help, Func<double> read, params (string Name, string Value)[] labels)
+        => Register(new CallbackMetric(name, help, "counter", read, labels));
 
     public Histogram Histogram(string name, string help, double[] buckets)
         => Register(new Histogram(name, help, buckets));
@@ -167,16 +171,18 @@ public sealed class Gauge : IMetric
         sb.Append(Name).Append(_labels).Append(' ').Append(Value.ToString(CultureInfo.InvariantCulture)).Append('\n');
 }
 
-internal sealed class CallbackGauge(string name, string help, Func<double> read) : IMetric
+internal sealed class CallbackMetric(string name, string help, string type, Func<double> read, (string Name, string Value)[] labels) : IMetric
 {
+    private readonly string _labels = MetricsRegistry.FormatLabels(labels);
+
     public string Name { get; } = name;
 
     public string Help { get; } = help;
 
-    public string Type => "gauge";
+    public string Type { get; } = type;
 
     public void Write(StringBuilder sb) =>
-        sb.Append(Name).Append(' ').Append(MetricsRegistry.FormatValue(read())).Append('\n');
+        sb.Append(Name).Append(_labels).Append(' ').Append(MetricsRegistry.FormatValue(read())).Append('\n');
 }
 
 /// <summary>A cumulative histogram (observations in seconds or bytes, as the name says).</summary>

@@ -25,8 +25,13 @@ internal sealed partial class Tailer : IDisposable
     /// </summary>
     private static readonly TimeSpan RotatedSettle = TimeSpan.FromSeconds(1);
 
-    /// <summary>Shortest time between two passes that were woken by inotify.</summary>
-    private static readonly TimeSpan MinTickInterval = TimeSpan.FromMilliseconds(5);
+    /// <summary>
+    /// Shortest time between two passes that were woken by inotify. A pass stats every held file, so its cost
+    /// is per pass, not per line: at 10k lines/s with 50 KB rotation, 5 ms cost 1.3–1.5 CPU-s per 100k lines and
+    /// 20 ms 0.8–0.9 (50 ms: 0.7, but 30% more peak RSS at 50k lines/s). Loss does not depend on it — the
+    /// watcher thread opens every new file the moment it appears — only latency does (≤ 20 ms, below linger).
+    /// </summary>
+    private static readonly TimeSpan MinTickInterval = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Above this many held renamed files, finished ones are let go without the settle period.</summary>
     private const int MaxHeldRotatedFiles = 128;
