@@ -9,9 +9,12 @@ namespace LogPipeline.Bench.Ingest;
 /// <summary>The real ingest worker processes (<c>dotnet logpipeline-ingest.dll</c>), configured by environment.</summary>
 public static class IngestWorkers
 {
-    public static string? Dll => BenchOptions.PreferredConfigurations
-        .Select(c => RepoPaths.Combine("src", "LogPipeline.Ingest", "bin", c, "net10.0", "logpipeline-ingest.dll"))
-        .FirstOrDefault(File.Exists);
+    /// <summary>The worker of this checkout, or LPBENCH_INGEST_DLL (another build of it, for before/after runs).</summary>
+    public static string? Dll => Environment.GetEnvironmentVariable("LPBENCH_INGEST_DLL") is { Length: > 0 } other
+        ? (File.Exists(other) ? other : null)
+        : BenchOptions.PreferredConfigurations
+            .Select(c => RepoPaths.Combine("src", "LogPipeline.Ingest", "bin", c, "net10.0", "logpipeline-ingest.dll"))
+            .FirstOrDefault(File.Exists);
 
     public static ToolProcess Start(string dll, string runDirectory, string bootstrap, string topic, string groupId, Uri elasticsearch)
     {
