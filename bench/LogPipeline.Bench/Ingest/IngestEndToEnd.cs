@@ -84,7 +84,15 @@ public static class IngestEndToEnd
 
         try
         {
-            using var producer = new ProducerBuilder<byte[], byte[]>(LimitProducer.Config(cluster.BootstrapServers)).Build();
+            var config = LimitProducer.Config(cluster.BootstrapServers);
+            if (Environment.GetEnvironmentVariable("LPBENCH_INGEST_BATCH_BYTES") is { Length: > 0 } batchBytes)
+            {
+                config.BatchSize = int.Parse(batchBytes, CultureInfo.InvariantCulture);
+                config.BatchNumMessages = 1_000_000;
+                config.LingerMs = 200;
+            }
+
+            using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
             for (var seq = 0; seq < lines; seq++)
             {
                 Produce(producer, seq, partitions);
@@ -139,7 +147,10 @@ public static class IngestEndToEnd
                 var harnessCpu = (Process.GetCurrentProcess().TotalProcessorTime - harnessStart).TotalSeconds;
                 // From the first sample that saw a document: the CPU the worker spent on the remaining lines, scaled
                 // to all lines (the first sample comes within ~100 ms of the first document).
-                var steadyCpu = double.IsNaN(cpuAtFirst) || countAtFirst >= lines ? double.NaN : (cpu - cpuAtFirst) * lines / (lines - countAtFirst);
+                // Only when that interval is long enough for /proc's 10 ms CPU ticks and 100 ms samples to mean something.
+                var steadyCpu = double.IsNaN(cpuAtFirst) || countAtFirst > lines / 2 || cpu - cpuAtFirst < 0.5
+                    ? double.NaN
+                    : (cpu - cpuAtFirst) * lines / (lines - countAtFirst);
 
                 var last = TimeSpan.FromTicks(Enumerable.Range(0, lines).Max(s => indexed.IndexedTicks(s)));
                 var first = TimeSpan.FromTicks(Enumerable.Range(0, lines).Min(s => indexed.IndexedTicks(s)));
