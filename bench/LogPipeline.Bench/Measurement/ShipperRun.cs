@@ -77,7 +77,11 @@ public sealed class ShipperRun
         }
 
         var clock = Stopwatch.StartNew();
-        using var counter = new DeliveryCounter(cluster.BootstrapServers, Topic, _workload.Partitions, _workload.Lines, clock);
+        // A preloaded burst is timed by the brokers' watermarks and counted afterwards (see WatermarkProbe).
+        using var counter = new DeliveryCounter(cluster.BootstrapServers, Topic, _workload.Partitions, _workload.Lines, clock, deferred: _workload.Preloaded);
+        using var probe = new WatermarkProbe(cluster.BootstrapServers, Topic, _workload.Partitions);
+        var acceptedAt = TimeSpan.Zero;
+        Func<long> progress = _workload.Preloaded ? probe.Refresh : () => counter.Distinct;
         using var tool = _tool.Start(context);
         var stats = new ProcessTreeStats(tool.Pid);
         var writer = new LogWriter(_workload, logPath);
@@ -111,10 +115,11 @@ public sealed class ShipperRun
                 Thread.Sleep(100);
                 stats.Sample();
                 outage.Tick(clock.Elapsed);
-                var delivered = counter.Distinct;
+                var delivered = progress();
                 if (delivered != lastProgress.Count)
                 {
                     lastProgress = (delivered, clock.Elapsed);
+                    acceptedAt = clock.Elapsed;
                 }
 
                 if (clock.Elapsed - lastPrint >= TimeSpan.FromSeconds(2))
@@ -151,6 +156,10 @@ public sealed class ShipperRun
             // A little longer to let stragglers land as duplicates, so duplicates are counted fairly.
             Thread.Sleep(300);
             stats.Sample();
+            if (_workload.Preloaded)
+            {
+                CountAfterwards(counter, clock);
+            }
         }
         finally
         {
@@ -159,11 +168,28 @@ public sealed class ShipperRun
             tool.Stop(TimeSpan.FromSeconds(10));
         }
 
-        var deliver = counter.Distinct == 0 ? 0 : (counter.LastNewAt - t0).TotalSeconds;
+        counter.Dispose();
+        var deliveredAt = _workload.Preloaded ? acceptedAt : counter.LastNewAt;
+        var deliver = counter.Distinct == 0 ? 0 : (deliveredAt - t0).TotalSeconds;
         return new RunResult(
             _tool.Name, _workload.Name, _workload.Lines, counter.Distinct, counter.Received - counter.Foreign,
             stats.CpuSeconds, stats.PeakRssMb, deliver,
             Note: Notes(counter));
+    }
+
+    /// <summary>Reads what the brokers hold once the tool is done, until all is counted or nothing new comes for 5 s.</summary>
+    private void CountAfterwards(DeliveryCounter counter, Stopwatch clock)
+    {
+        counter.Begin();
+        var last = (Count: -1L, At: clock.Elapsed);
+        while (counter.Distinct < _workload.Lines && clock.Elapsed - last.At < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(100);
+            if (counter.Received != last.Count)
+            {
+                last = (counter.Received, clock.Elapsed);
+            }
+        }
     }
 
     private static string? Notes(DeliveryCounter counter)
@@ -172,6 +198,11 @@ public sealed class ShipperRun
         if (counter.Foreign > 0)
         {
             notes.Add($"{counter.Foreign} messages without a sequence number");
+        }
+
+        if (counter.DeletedUnread > 0)
+        {
+            notes.Add($"{counter.DeletedUnread:N0} messages were deleted by the mock broker's retention (5 MiB per partition) before the counter read them; they count as lost here although the broker had accepted them");
         }
 
         if (counter.FirstError is { } error)

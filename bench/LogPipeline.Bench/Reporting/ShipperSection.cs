@@ -20,10 +20,12 @@ public static class ShipperSection
             /dev/shm; it rotates the file itself (the same external rotation for every tool) unless the row says
             otherwise. Each tool runs as a child process in the foreground with its own config and state directory
             (configs: `bench/peers/`), shipping to a fresh librdkafka mock cluster of 3 brokers (topic with 3
-            partitions; 16 for the preloaded run, because the mock broker keeps only 5 MiB per partition and deletes
-            older data, which a 1M-line burst overran while the counter was behind) over loopback TCP. A consumer counts distinct sequence numbers: lost = written − distinct,
+            partitions) over loopback TCP. The mock broker keeps only 5 MiB per partition and deletes older data; a
+            row whose counter fell that far behind says how many messages were deleted unread. The preloaded burst
+            uses 16 partitions and is timed by the brokers' high watermarks (messages accepted) and counted only
+            after the tool is done, so no consumer competes with the tool for the 2 cores while it runs. A consumer counts distinct sequence numbers: lost = written − distinct,
             duplicated = received − distinct. CPU = utime+stime of the tool's process tree (/proc/&lt;pid&gt;/stat),
-            peak RSS = VmHWM. Time to deliver = last new line seen by the consumer − start of writing (preloaded:
+            peak RSS = VmHWM. Time to deliver = last new line seen by the consumer (preloaded: last growth of the watermarks) − start of writing (preloaded:
             − start of the tool). Every tool gets the same 1.5 s head start before lines are written. A run ends when
             every line arrived, or {quiet.TotalSeconds:0} s after the last new line once writing (and any outage) is over:
             what has not arrived by then counts as lost.

@@ -122,6 +122,12 @@ internal sealed class KafkaOptionsValidator : IValidateOptions<KafkaOptions>
             errors.Add($"{S}:BatchSize {options.BatchSize} must be between 1024 and 16777216.");
         }
 
+        if (!string.Equals(options.Partitioning, "spread", StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(options.Partitioning, "file", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{S}:Partitioning '{options.Partitioning}' must be spread or file.");
+        }
+
         if (options.MessageTimeoutMs < 0)
         {
             errors.Add($"{S}:MessageTimeoutMs {options.MessageTimeoutMs} must be 0 (never expire) or positive.");

@@ -21,6 +21,7 @@ internal sealed class KafkaPublisher : IDisposable
     private readonly IProducer<byte[], byte[]> _producer;
     private readonly string _topic;
     private readonly byte[] _source;
+    private readonly bool _keyByFile;
     private readonly InFlightBudget _budget;
     private readonly ShipperMetrics _metrics;
     private readonly TimeProvider _time;
@@ -38,6 +39,7 @@ internal sealed class KafkaPublisher : IDisposable
     {
         _topic = kafka.Topic;
         _source = Encoding.UTF8.GetBytes(shipper.ResolveSourceName());
+        _keyByFile = string.Equals(kafka.Partitioning, "file", StringComparison.OrdinalIgnoreCase);
         _budget = budget;
         _metrics = metrics;
         _time = time;
@@ -114,6 +116,7 @@ internal sealed class KafkaPublisher : IDisposable
     private async ValueTask PublishAsync(LineBatch batch, CancellationToken cancellationToken)
     {
         var fileHeader = batch.File.Utf8;
+        var key = _keyByFile ? fileHeader : null;
         foreach (var line in batch.Lines)
         {
             var headers = new Headers
@@ -127,7 +130,7 @@ internal sealed class KafkaPublisher : IDisposable
                 headers.Add("lp.truncated", One);
             }
 
-            var message = new Message<byte[], byte[]> { Key = fileHeader, Value = line.Value, Headers = headers };
+            var message = new Message<byte[], byte[]> { Key = key!, Value = line.Value, Headers = headers };
             var pending = line.Pending;
             while (true)
             {

@@ -12,6 +12,7 @@ public sealed class ProcessLifecycleTests
     [InlineData("Shipper:MaxLineBytes", "12")]
     [InlineData("Shipper:MaxLineBytes", "lots")]
     [InlineData("Kafka:Compression", "rar")]
+    [InlineData("Kafka:Partitioning", "round-robin")]
     public async Task A_bad_config_value_exits_2_naming_the_key(string key, string value)
     {
         using var dir = new TempDir();
