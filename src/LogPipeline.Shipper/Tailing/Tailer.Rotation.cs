@@ -1,4 +1,5 @@
 using LogPipeline.Shipper.Diagnostics;
+using LogPipeline.Shipper.Native;
 using Microsoft.Win32.SafeHandles;
 
 namespace LogPipeline.Shipper.Tailing;
@@ -19,10 +20,7 @@ internal sealed partial class Tailer
             return;
         }
 
-        var victim = _rotator.OldestKeptPath;
-        var blocked = _rotated.Any(f => f.Path == victim && (f.UnreadBytes > 0 || f.Reader.Pending > 0 || f.Progress?.PendingCount > 0))
-                      || _releasedUnacked.Any(p => p.Path == victim && p.PendingCount > 0);
-        if (blocked && live.Status.Size < _options.MaxBacklogBytes)
+        if (VictimBlocked() && live.Status.Size < _options.MaxBacklogBytes)
         {
             if (!_rotationDeferredLogged)
             {
@@ -55,6 +53,35 @@ internal sealed partial class Tailer
         live.Progress?.Path = live.Path;
         MarkRotated(live, now);
         _live = null;
+    }
+
+    /// <summary>The file the next rename would overwrite still has unread or unacknowledged lines.</summary>
+    private bool VictimBlocked()
+    {
+        var victim = _rotator!.OldestKeptPath;
+        return _rotated.Any(f => f.Path == victim && (f.UnreadBytes > 0 || f.Reader.Pending > 0 || f.Progress?.PendingCount > 0))
+               || _releasedUnacked.Any(p => p.Path == victim && p.PendingCount > 0);
+    }
+
+    /// <summary>
+    /// Built-in rotation has work a pass should do now rather than at the next full pass: a file it renamed is not
+    /// read to its end yet, or the live file reached <c>Rotation:MaxBytes</c> and nothing blocks the rename. The
+    /// pod's memory budget depends on this cycle (rename → read → acknowledged → next rename) staying short.
+    /// In-memory checks plus one fstat of the live file.
+    /// </summary>
+    private bool RotationWorkPending()
+    {
+        if (_rotator is null)
+        {
+            return false;
+        }
+
+        if (_rotated.Any(f => f.UnreadBytes > 0))
+        {
+            return true;
+        }
+
+        return _live is { } live && LibC.StatHandle(live.Handle).Size >= _rotator.MaxBytes && !VictimBlocked();
     }
 
     private string ShiftedPath(string path)
