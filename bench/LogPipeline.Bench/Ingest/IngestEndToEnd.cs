@@ -247,19 +247,9 @@ public static class IngestEndToEnd
     /// <summary>Sum of high − low watermarks over the topic's partitions: what the mock broker still holds.</summary>
     private static long StoredMessages(string bootstrap, int partitions)
     {
-        using var probe = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            GroupId = "bench-watermarks-" + Guid.NewGuid().ToString("N"),
-        }).Build();
-        long stored = 0;
-        for (var p = 0; p < partitions; p++)
-        {
-            var w = probe.QueryWatermarkOffsets(new TopicPartition(Topic, p), TimeSpan.FromSeconds(10));
-            stored += w.High.Value - w.Low.Value;
-        }
-
-        return stored;
+        using var probe = new WatermarkProbe(bootstrap, Topic, partitions);
+        var (low, high) = probe.Totals(TimeSpan.FromSeconds(10));
+        return high - low;
     }
 
     private static void Produce(IProducer<byte[], byte[]> producer, long seq, int partitions)

@@ -22,7 +22,6 @@ public sealed class DeliveryCounter : IDisposable
     private long _foreign;
     private long _lastNewTicks;
     private long _errors;
-    private long _deletedUnread;
     private int _disposed;
     private volatile string? _firstError;
 
@@ -51,12 +50,6 @@ public sealed class DeliveryCounter : IDisposable
 
     /// <summary>Consume errors (e.g. an offset that fell off the broker's log); each one makes "lost" uncertain.</summary>
     public long Errors => Interlocked.Read(ref _errors);
-
-    /// <summary>
-    /// Messages the mock broker deleted (its retention: 5 MiB per partition) — read after the counter stopped, so
-    /// only meaningful once disposed. Non-zero means "lost" may include lines that were delivered but never read.
-    /// </summary>
-    public long DeletedUnread => Interlocked.Read(ref _deletedUnread);
 
     /// <summary>The first consume error, for the report.</summary>
     public string? FirstError => _firstError;
@@ -148,20 +141,6 @@ public sealed class DeliveryCounter : IDisposable
         }
         finally
         {
-            // Whatever the broker deleted before we read it was never counted: say so rather than score it lost.
-            foreach (var p in Enumerable.Range(0, partitions))
-            {
-                try
-                {
-                    var marks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(2));
-                    Interlocked.Add(ref _deletedUnread, marks.Low.Value);
-                }
-                catch (KafkaException)
-                {
-                    // No answer (brokers gone): nothing to add.
-                }
-            }
-
             consumer.Close();
         }
     }

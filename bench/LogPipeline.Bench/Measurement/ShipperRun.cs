@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Confluent.Kafka;
 using LogPipeline.Bench.Peers;
 using LogPipeline.Bench.Workloads;
 using LogPipeline.Testing.Kafka;
@@ -169,12 +170,13 @@ public sealed class ShipperRun
         }
 
         counter.Dispose();
+        var deleted = DeletedByRetention(probe);
         var deliveredAt = _workload.Preloaded ? acceptedAt : counter.LastNewAt;
         var deliver = counter.Distinct == 0 ? 0 : (deliveredAt - t0).TotalSeconds;
         return new RunResult(
             _tool.Name, _workload.Name, _workload.Lines, counter.Distinct, counter.Received - counter.Foreign,
             stats.CpuSeconds, stats.PeakRssMb, deliver,
-            Note: Notes(counter));
+            Note: Notes(counter, deleted));
     }
 
     /// <summary>Reads what the brokers hold once the tool is done, until all is counted or nothing new comes for 5 s.</summary>
@@ -192,7 +194,20 @@ public sealed class ShipperRun
         }
     }
 
-    private static string? Notes(DeliveryCounter counter)
+    /// <summary>What the mock broker deleted (retention), so the report can say "lost" may include delivered lines.</summary>
+    private static long DeletedByRetention(WatermarkProbe probe)
+    {
+        try
+        {
+            return probe.Totals(TimeSpan.FromSeconds(2)).Low;
+        }
+        catch (KafkaException)
+        {
+            return 0; // No answer (brokers gone): nothing known to add.
+        }
+    }
+
+    private static string? Notes(DeliveryCounter counter, long deleted)
     {
         var notes = new List<string>();
         if (counter.Foreign > 0)
@@ -200,9 +215,9 @@ public sealed class ShipperRun
             notes.Add($"{counter.Foreign} messages without a sequence number");
         }
 
-        if (counter.DeletedUnread > 0)
+        if (deleted > 0)
         {
-            notes.Add($"{counter.DeletedUnread:N0} messages were deleted by the mock broker's retention (5 MiB per partition) before the counter read them; they count as lost here although the broker had accepted them");
+            notes.Add($"{deleted:N0} messages were deleted by the mock broker's retention (5 MiB per partition); any the counter had not read by then count as lost here although the broker had accepted them");
         }
 
         if (counter.FirstError is { } error)

@@ -32,7 +32,7 @@ public sealed class WatermarkProbe : IDisposable
     {
         try
         {
-            Accepted = _partitions.Sum(p => _consumer.QueryWatermarkOffsets(p, TimeSpan.FromSeconds(1)).High.Value);
+            Accepted = Totals(TimeSpan.FromSeconds(1)).High;
         }
         catch (KafkaException)
         {
@@ -40,6 +40,24 @@ public sealed class WatermarkProbe : IDisposable
         }
 
         return Accepted;
+    }
+
+    /// <summary>
+    /// Sums of the partitions' low and high watermarks: High = messages ever appended, Low = messages the mock
+    /// broker has deleted (its retention keeps 5 MiB per partition), High − Low = what it still holds.
+    /// Throws <see cref="KafkaException"/> when a broker does not answer within <paramref name="timeout"/>.
+    /// </summary>
+    public (long Low, long High) Totals(TimeSpan timeout)
+    {
+        long low = 0, high = 0;
+        foreach (var partition in _partitions)
+        {
+            var marks = _consumer.QueryWatermarkOffsets(partition, timeout);
+            low += marks.Low.Value;
+            high += marks.High.Value;
+        }
+
+        return (low, high);
     }
 
     public void Dispose() => _consumer.Dispose();
