@@ -75,7 +75,6 @@ internal sealed class ShipperService(
         Log.Starting(
             logger, options.Path, kafka.Topic, kafka.BootstrapServers, source,
             options.Rotation.MaxBytes, options.Rotation.Keep);
-        KafkaLibrary.Load();
         using var publisher = new KafkaPublisher(kafka, securityOptions.Value, options, budget, metrics, time, logger);
         using var tailer = new Tailer(options, budget, channel.Writer, registry, metrics, time, logger);
         tailer.Recover(LoadCheckpoints(store));

@@ -11,16 +11,14 @@ namespace LogPipeline.Shipper.Publishing;
 
 /// <summary>
 /// Takes line batches off the channel (its own task is the only reader) and hands each line to an
-/// idempotent, acks=all producer. Delivery reports arrive on librdkafka's poll thread, which completes
-/// the line's checkpoint entry and releases its share of the in-flight budget.
+/// idempotent, acks=all producer. Delivery reports arrive on the producer's poll thread, which completes
+/// the line's checkpoint entry and releases its share of the in-flight budget. Per line, nothing is allocated
+/// here: headers are formatted on the stack and copied into librdkafka with the value.
 /// </summary>
-internal sealed class KafkaPublisher : IDisposable
+internal sealed class KafkaPublisher : IDisposable, IProducerEvents
 {
-    private static readonly byte[] One = "1"u8.ToArray();
-
-    private readonly IProducer<byte[], byte[]> _producer;
-    private readonly string _topic;
-    private readonly byte[] _source;
+    private readonly RdKafkaProducer _producer;
+        private readonly byte[] _source;
     private readonly bool _keyByFile;
     private readonly InFlightBudget _budget;
     private readonly ShipperMetrics _metrics;
@@ -37,7 +35,6 @@ internal sealed class KafkaPublisher : IDisposable
         TimeProvider time,
         ILogger logger)
     {
-        _topic = kafka.Topic;
         _source = Encoding.UTF8.GetBytes(shipper.ResolveSourceName());
         _keyByFile = string.Equals(kafka.Partitioning, "file", StringComparison.OrdinalIgnoreCase);
         _budget = budget;
@@ -58,24 +55,13 @@ internal sealed class KafkaPublisher : IDisposable
             QueueBufferingMaxKbytes = (int)Math.Max(1024, (shipper.MaxInFlightBytes * 2 / 1024) + shipper.MaxLineBytes / 1024),
             QueueBufferingMaxMessages = (int)Math.Clamp(shipper.MaxInFlightBytes / 16, 10_000, 1_000_000),
             MessageTimeoutMs = kafka.MessageTimeoutMs,
-            // Delivery reports need only the status: no copying of key, value and headers back to .NET.
-            DeliveryReportFields = "status",
             MessageMaxBytes = Math.Max(1_000_000, shipper.MaxLineBytes + 64 * 1024),
             SocketKeepaliveEnable = true,
             // Come back within a second after an outage instead of librdkafka's 10 s back-off ceiling.
             ReconnectBackoffMaxMs = 1000,
         };
         security.ApplyTo(config);
-        _producer = new ProducerBuilder<byte[], byte[]>(config)
-            .SetErrorHandler((_, error) => OnClientError(error))
-            .SetLogHandler((_, message) =>
-            {
-                if (message.Level <= SyslogLevel.Warning)
-                {
-                    Log.KafkaLog(_logger, message.Facility, message.Message);
-                }
-            })
-            .Build();
+        _producer = new RdKafkaProducer(config, kafka.Topic, this);
     }
 
     /// <summary>Set when the producer hit a fatal error (readiness reports it).</summary>
@@ -115,56 +101,81 @@ internal sealed class KafkaPublisher : IDisposable
 
     private async ValueTask PublishAsync(LineBatch batch, CancellationToken cancellationToken)
     {
-        var fileHeader = batch.File.Utf8;
-        var key = _keyByFile ? fileHeader : null;
         foreach (var line in batch.Lines)
         {
-            var headers = new Headers
-            {
-                { "lp.source", _source },
-                { "lp.file", fileHeader },
-                { "lp.offset", Encoding.ASCII.GetBytes(line.Offset.ToString(CultureInfo.InvariantCulture)) },
-            };
-            if (line.Truncated)
-            {
-                headers.Add("lp.truncated", One);
-            }
-
-            var message = new Message<byte[], byte[]> { Key = key!, Value = line.Value, Headers = headers };
-            var pending = line.Pending;
             while (true)
             {
-                try
+                var code = Produce(batch.File.Utf8, line);
+                if (code == 0)
                 {
-                    _producer.Produce(_topic, message, report => OnDelivered(pending, report.Error));
                     break;
                 }
-                catch (ProduceException<byte[], byte[]> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+
+                if (code == (int)ErrorCode.Local_QueueFull)
                 {
                     // Only reachable if the budget and the queue limits disagree: wait for room, never drop.
                     await Task.Delay(5, cancellationToken);
+                    continue;
                 }
-                catch (ProduceException<byte[], byte[]> ex)
-                {
-                    OnDelivered(pending, ex.Error);
-                    break;
-                }
+
+                OnDelivered(line.Pending, code);
+                break;
             }
         }
     }
 
-    private void OnDelivered(Checkpointing.PendingLine pending, Error error)
+    private int Produce(byte[] file, in OutboundLine line)
     {
-        if (error.IsError)
+        Span<byte> offset = stackalloc byte[20];
+        line.Offset.TryFormat(offset, out var length, provider: CultureInfo.InvariantCulture);
+        var headers = _producer.NewHeaders(4);
+        _producer.AddHeader(headers, "lp.source"u8, _source);
+        _producer.AddHeader(headers, "lp.file"u8, file);
+        _producer.AddHeader(headers, "lp.offset"u8, offset[..length]);
+        if (line.Truncated)
+        {
+            _producer.AddHeader(headers, "lp.truncated"u8, "1"u8);
+        }
+
+        return _producer.Produce(_keyByFile ? file : default, line.Value, headers, line.Pending);
+    }
+
+    void IProducerEvents.OnDelivered(object state, int error) => OnDelivered((Checkpointing.PendingLine)state, error);
+
+    void IProducerEvents.OnError(int code, string reason, bool fatal)
+    {
+        _metrics.KafkaErrors.Increment();
+        if (fatal)
+        {
+            _fatal = $"{(ErrorCode)code}: {reason}";
+            Log.KafkaFatal(_logger, (ErrorCode)code, reason);
+        }
+        else
+        {
+            Log.KafkaError(_logger, (ErrorCode)code, reason);
+        }
+    }
+
+    void IProducerEvents.OnLog(int level, string facility, string message)
+    {
+        if (level <= (int)SyslogLevel.Warning)
+        {
+            Log.KafkaLog(_logger, facility, message);
+        }
+    }
+
+    private void OnDelivered(Checkpointing.PendingLine pending, int error)
+    {
+        if (error != 0)
         {
             // With message.timeout.ms=0 librdkafka retries transient errors forever; what arrives here is
             // permanent (too large, not authorised, fatal) or a purge at shutdown.
-            if (error.Code != ErrorCode.Local_PurgeQueue && error.Code != ErrorCode.Local_PurgeInflight)
+            if (error != (int)ErrorCode.Local_PurgeQueue && error != (int)ErrorCode.Local_PurgeInflight)
             {
                 _metrics.KafkaErrors.Increment();
                 _metrics.LinesDropped.Increment();
                 _metrics.BytesDropped.Increment(pending.Bytes - InFlightBudget.PerLineOverhead);
-                Log.DeliveryFailed(_logger, pending.Owner.Identity, pending.CommitOffset, error.Reason);
+                Log.DeliveryFailed(_logger, pending.Owner.Identity, pending.CommitOffset, _producer.Describe(error));
                 pending.Owner.Complete(pending);
             }
         }
@@ -179,19 +190,5 @@ internal sealed class KafkaPublisher : IDisposable
         _budget.Release(pending.Bytes, 1);
         _metrics.InFlightBytes.Set(_budget.Bytes);
         _metrics.InFlightLines.Set(_budget.Lines);
-    }
-
-    private void OnClientError(Error error)
-    {
-        _metrics.KafkaErrors.Increment();
-        if (error.IsFatal)
-        {
-            _fatal = $"{error.Code}: {error.Reason}";
-            Log.KafkaFatal(_logger, error.Code, error.Reason);
-        }
-        else
-        {
-            Log.KafkaError(_logger, error.Code, error.Reason);
-        }
     }
 }
