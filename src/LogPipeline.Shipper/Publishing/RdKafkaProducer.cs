@@ -96,13 +96,14 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
     /// <summary>A header list for one message; pass it to <see cref="Produce"/>, which takes it over.</summary>
     public IntPtr NewHeaders(int capacity) => _api.HeadersNew((nuint)capacity);
 
-    /// <summary>Copies a header into the list.</summary>
+    /// <summary>Copies a header into the list (an empty value stays empty, not null).</summary>
     public void AddHeader(IntPtr headers, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
+        byte empty = 0;
         fixed (byte* n = name)
         fixed (byte* v = value)
         {
-            _api.HeaderAdd(headers, n, name.Length, v, value.Length);
+            _api.HeaderAdd(headers, n, name.Length, v == null ? &empty : v, value.Length);
         }
     }
 
