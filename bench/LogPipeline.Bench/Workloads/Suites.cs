@@ -13,6 +13,8 @@ public static class Suites
     [
         new("rotate-2k", 12_000, 2_000, RotationMode.Rename),
         new("rotate-10k", 100_000, 10_000, RotationMode.Rename),
+        // A minute at the same rate: peak RSS after the GC and librdkafka have settled, not just the first 10 s.
+        new("soak-10k", 600_000, 10_000, RotationMode.Rename),
         new("rotate-50k", 200_000, 50_000, RotationMode.Rename),
         new("reopen-delay", 60_000, 10_000, RotationMode.RenameDelayedReopen, ReopenDelay: TimeSpan.FromMilliseconds(50)),
         new("copytruncate", 60_000, 10_000, RotationMode.CopyTruncate),

@@ -45,7 +45,7 @@ public sealed record WorkloadSpec(
     /// deletes the oldest beyond that. A preloaded 1M-line burst (~180 MB, lz4-compressed by every tool) is counted
     /// after the run, so it gets enough partitions to hold all of it; rate workloads are counted as they arrive.
     /// </summary>
-    public int Partitions => Preloaded ? 16 : 3;
+    public int Partitions => Preloaded ? 32 : 3;
 
     public string Describe()
     {

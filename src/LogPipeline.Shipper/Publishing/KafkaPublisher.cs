@@ -105,7 +105,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         {
             while (true)
             {
-                var code = Produce(batch.File.Utf8, line);
+                var code = Produce(batch.File.Utf8, batch.Value(line), line);
                 if (code == 0)
                 {
                     break;
@@ -122,9 +122,12 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
                 break;
             }
         }
+
+        // librdkafka copied every line (RD_KAFKA_MSG_F_COPY): the buffer can serve the next batch.
+        batch.Release();
     }
 
-    private int Produce(byte[] file, in OutboundLine line)
+    private int Produce(byte[] file, ReadOnlySpan<byte> value, in OutboundLine line)
     {
         Span<byte> offset = stackalloc byte[20];
         line.Offset.TryFormat(offset, out var length, provider: CultureInfo.InvariantCulture);
@@ -137,7 +140,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
             _producer.AddHeader(headers, "lp.truncated"u8, "1"u8);
         }
 
-        return _producer.Produce(_keyByFile ? file : default, line.Value, headers, line.Pending);
+        return _producer.Produce(_keyByFile ? file : default, value, headers, line.Pending);
     }
 
     void IProducerEvents.OnDelivered(object state, int error) => OnDelivered((Checkpointing.PendingLine)state, error);

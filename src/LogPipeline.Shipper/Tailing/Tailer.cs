@@ -588,9 +588,9 @@ internal sealed partial class Tailer : IDisposable
         public void OnLine(ReadOnlySpan<byte> line, long offset, long commitOffset, bool truncated)
         {
             var progress = file.Progress!;
-            Batch ??= new LineBatch(file.Identity!, 64);
+            Batch ??= LineBatch.Rent(file.Identity!);
             var pending = progress.Track(commitOffset, line.Length + InFlightBudget.PerLineOverhead, _timestamp);
-            Batch.Add(new OutboundLine(line.ToArray(), offset, truncated, pending));
+            Batch.Add(line, offset, truncated, pending);
             owner._metrics.LinesRead.Increment();
             if (truncated)
             {
