@@ -22,7 +22,7 @@ public static class ShipperSection
             (configs: `bench/peers/`), shipping to a fresh librdkafka mock cluster of 3 brokers (topic with 3
             partitions) over loopback TCP. The mock broker keeps only 5 MiB per partition and deletes older data; a
             row whose counter fell that far behind says how many messages were deleted unread. The preloaded burst
-            uses 16 partitions and is timed by the brokers' high watermarks (messages accepted) and counted only
+            uses 32 partitions and is timed by the brokers' high watermarks (messages accepted) and counted only
             after the tool is done, so no consumer competes with the tool for the 2 cores while it runs. A consumer counts distinct sequence numbers: lost = written − distinct,
             duplicated = received − distinct. CPU = utime+stime of the tool's process tree (/proc/&lt;pid&gt;/stat),
             peak RSS = VmHWM. Time to deliver = last new line seen by the consumer (preloaded: last growth of the watermarks) − start of writing (preloaded:
@@ -109,8 +109,15 @@ public static class ShipperSection
         var sb = new StringBuilder();
         var lossy = ours.Where(r => r.Lost > 0).Select(r => r.Workload).ToList();
         sb.Append(CultureInfo.InvariantCulture, $"- 0 lost everywhere: {(lossy.Count == 0 ? "**met**" : "**missed** in " + string.Join(", ", lossy))}\n");
-        var maxRss = ours.Max(r => r.PeakRssMb);
-        sb.Append(CultureInfo.InvariantCulture, $"- peak RSS ≤ 24 MB: {(maxRss <= 24 ? "**met**" : "**missed**")} (max {MarkdownReport.F(maxRss, "0.0")} MB)\n");
+        // The target is defined at 10k lines/s with rotation; the other rows (a preloaded burst, an outage) are
+        // reported beside it, not held to it.
+        var atTenK = ours.Where(r => r.Workload is "rotate-10k" or "soak-10k").ToList();
+        var largest = ours.MaxBy(r => r.PeakRssMb)!;
+        if (atTenK.Count > 0)
+        {
+            var maxRss = atTenK.Max(r => r.PeakRssMb);
+            sb.Append(CultureInfo.InvariantCulture, $"- peak RSS ≤ 24 MB at 10k lines/s with rotation ({string.Join(", ", atTenK.Select(r => r.Workload))}): {(maxRss <= 24 ? "**met**" : "**missed**")} (max {MarkdownReport.F(maxRss, "0.0")} MB; largest of any workload: {MarkdownReport.F(largest.PeakRssMb, "0.0")} MB in {largest.Workload})\n");
+        }
         foreach (var r in ours)
         {
             var limit = results.FirstOrDefault(x => x.Workload == r.Workload && x.Tool == MarkdownReport.LimitTool && x.Available);
