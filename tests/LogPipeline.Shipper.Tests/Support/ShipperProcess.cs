@@ -55,16 +55,36 @@ internal sealed partial class ShipperProcess : IAsyncDisposable
         }
     }
 
-    public static ShipperProcess Start(Dictionary<string, string?> config)
+    /// <summary>
+    /// The Native AOT binary as CI publishes it (<c>artifacts/shipper</c>, the way the image is built), or
+    /// <c>LP_SHIPPER_AOT</c>; null when it has not been published.
+    /// </summary>
+    public static string? NativeBinary
+    {
+        get
+        {
+            var path = Environment.GetEnvironmentVariable("LP_SHIPPER_AOT") is { Length: > 0 } fromEnv
+                ? fromEnv
+                : RepoPaths.Combine("artifacts", "shipper", "logpipeline-shipper");
+            return File.Exists(path) ? path : null;
+        }
+    }
+
+    /// <summary>Starts the JIT build through <c>dotnet</c>, or <paramref name="executable"/> (the AOT binary) directly.</summary>
+    public static ShipperProcess Start(Dictionary<string, string?> config, string? executable = null)
     {
         var port = FreePort();
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(executable ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(DllPath);
+        if (executable is null)
+        {
+            psi.ArgumentList.Add(DllPath);
+        }
+
         psi.Environment["Observability__Port"] = port.ToString(CultureInfo.InvariantCulture);
         psi.Environment["Observability__BindAddress"] = "127.0.0.1";
         foreach (var (key, value) in config)
