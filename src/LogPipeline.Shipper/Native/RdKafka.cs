@@ -68,13 +68,20 @@ internal static unsafe class RdKafka
     /// <summary>
     /// Confluent's package ships one build per platform. On glibc x64 the centos8 build comes first: the default
     /// build wants libsasl2.so.3, which Debian and Ubuntu do not have (trying it first costs ~90 ms at every start).
+    /// On musl (Alpine) the alpine build comes first.
     /// Tests and <c>dotnet run</c> find the builds under runtimes/; a published binary has them beside it.
     /// </summary>
     private static IEnumerable<string> Candidates()
     {
         var rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+        var musl = Directory.Exists("/lib") && Directory.EnumerateFiles("/lib", "ld-musl-*").Any();
         foreach (var dir in new[] { AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native") })
         {
+            if (musl)
+            {
+                yield return Path.Combine(dir, "alpine-librdkafka.so");
+            }
+
             yield return Path.Combine(dir, "centos8-librdkafka.so");
             yield return Path.Combine(dir, "librdkafka.so");
         }
