@@ -25,9 +25,6 @@ internal static unsafe class RdKafka
     private static readonly Lock Gate = new();
     private static Api? s_api;
 
-    /// <summary>Path of the library in use (after <see cref="Bind"/>).</summary>
-    public static string LibraryPath { get; private set; } = string.Empty;
-
     /// <summary>Loads librdkafka (once per process) and returns its entry points.</summary>
     public static Api Bind()
     {
@@ -50,7 +47,6 @@ internal static unsafe class RdKafka
                 {
                     var handle = NativeLibrary.Load(candidate);
                     s_api = new Api(handle);
-                    LibraryPath = candidate;
                     return s_api;
                 }
                 catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
@@ -151,7 +147,6 @@ internal static unsafe class RdKafka
             Purge = (delegate* unmanaged<IntPtr, int, int>)F("rd_kafka_purge");
             FatalError = (delegate* unmanaged<IntPtr, byte*, nuint, int>)F("rd_kafka_fatal_error");
             Err2Str = (delegate* unmanaged<int, byte*>)F("rd_kafka_err2str");
-            Version = (delegate* unmanaged<byte*>)F("rd_kafka_version_str");
         }
 
         public delegate* unmanaged<IntPtr> ConfNew { get; }
@@ -199,8 +194,6 @@ internal static unsafe class RdKafka
         public delegate* unmanaged<IntPtr, byte*, nuint, int> FatalError { get; }
 
         public delegate* unmanaged<int, byte*> Err2Str { get; }
-
-        public delegate* unmanaged<byte*> Version { get; }
 
         /// <summary>librdkafka's text for an error code (static storage in the library, copied here).</summary>
         public string Describe(int code) => Marshal.PtrToStringUTF8((IntPtr)Err2Str(code)) ?? code.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -18,7 +18,7 @@ namespace LogPipeline.Shipper.Publishing;
 internal sealed class KafkaPublisher : IDisposable, IProducerEvents
 {
     private readonly RdKafkaProducer _producer;
-        private readonly byte[] _source;
+    private readonly byte[] _source;
     private readonly bool _keyByFile;
     private readonly InFlightBudget _budget;
     private readonly ShipperMetrics _metrics;

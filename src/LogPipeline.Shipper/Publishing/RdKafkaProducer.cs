@@ -73,7 +73,7 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
             throw;
         }
 
-        var name = System.Text.Encoding.UTF8.GetBytes(topic + "\0");
+        var name = NullTerminated(topic);
         fixed (byte* n = name)
         {
             _topic = _api.TopicNew(_rk, n, IntPtr.Zero);
@@ -89,9 +89,6 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
         _poller = new Thread(PollLoop) { IsBackground = true, Name = "lp-kafka-poll" };
         _poller.Start();
     }
-
-    /// <summary>The librdkafka build in use, e.g. "2.12.0".</summary>
-    public string Version => Marshal.PtrToStringUTF8((IntPtr)_api.Version()) ?? "unknown";
 
     /// <summary>A header list for one message; pass it to <see cref="Produce"/>, which takes it over.</summary>
     public IntPtr NewHeaders(int capacity) => _api.HeadersNew((nuint)capacity);
@@ -179,6 +176,8 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
         }
     }
 
+    private static byte[] NullTerminated(string text) => System.Text.Encoding.UTF8.GetBytes(text + "\0");
+
     private static string Utf8(byte* text) => Marshal.PtrToStringUTF8((IntPtr)text) ?? string.Empty;
 
     private static RdKafkaProducer Owner(IntPtr opaque) => (RdKafkaProducer)GCHandle.FromIntPtr(opaque).Target!;
@@ -241,8 +240,8 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
 
     private void Set(IntPtr conf, string key, string value, byte* error)
     {
-        var k = System.Text.Encoding.UTF8.GetBytes(key + "\0");
-        var v = System.Text.Encoding.UTF8.GetBytes(value + "\0");
+        var k = NullTerminated(key);
+        var v = NullTerminated(value);
         fixed (byte* kp = k)
         fixed (byte* vp = v)
         {
