@@ -10,7 +10,7 @@ namespace LogPipeline.Deploy.Tests;
 public sealed class ComposeTests
 {
     private static readonly string[] ExpectedServices =
-        ["nginx", "shipper", "kafka", "kafka-init", "elasticsearch", "kibana", "setup", "ingest", "traffic"];
+        ["web-pod", "nginx", "shipper", "kafka", "kafka-init", "elasticsearch", "kibana", "setup", "ingest", "traffic"];
 
     private static YamlMappingNode Compose() => Yaml.LoadMapping(Repo.Read("docker-compose.yml"));
 
@@ -45,8 +45,8 @@ public sealed class ComposeTests
         Assert.True(backlog + (2 * rotation) <= bytes, $"shipper backlog {backlog} does not fit the {bytes}-byte tmpfs");
 
         var services = Services(compose);
-        Assert.Contains("nginx-logs:/var/log/nginx", services.Map("nginx").Strings("volumes"));
-        Assert.Contains("nginx-logs:/var/log/nginx", services.Map("shipper").Strings("volumes"));
+        Assert.Contains(services.Map("nginx").Mounts(), m => m is { Source: "nginx-logs", Target: "/var/log/nginx", ReadOnly: false });
+        Assert.Contains(services.Map("shipper").Mounts(), m => m is { Source: "nginx-logs", Target: "/var/log/nginx", ReadOnly: false });
 
         var conf = Repo.Read("deploy/nginx/nginx.conf");
         Assert.Contains("access_log  /var/log/nginx/access.log combined;", conf, StringComparison.Ordinal);
@@ -54,13 +54,15 @@ public sealed class ComposeTests
     }
 
     [Fact]
-    public void Shipper_shares_nginx_pid_namespace_and_rotates_at_50KB()
+    public void Shipper_shares_a_pid_namespace_with_nginx_and_rotates_at_50KB()
     {
         var services = Services(Compose());
         var shipper = services.Map("shipper");
         var nginx = services.Map("nginx");
 
-        Assert.Equal("service:nginx", shipper.Str("pid"));
+        // Same namespace: the pid in nginx's pid file is the shipper's view of nginx too.
+        Assert.NotNull(nginx.Str("pid"));
+        Assert.Equal(nginx.Str("pid"), shipper.Str("pid"));
         Assert.Equal(nginx.Str("user"), shipper.Str("user")); // same uid: allowed to signal nginx
 
         var env = shipper.Environment();
@@ -73,9 +75,94 @@ public sealed class ComposeTests
         // The pid file is on a volume both mount, where nginx.conf writes it.
         var pidFile = env["Shipper__Rotation__PidFile"];
         var pidDir = Path.GetDirectoryName(pidFile)!;
-        var shipperVolume = shipper.Strings("volumes").Single(v => v.Split(':')[1] == pidDir).Split(':')[0];
-        Assert.Contains(nginx.Strings("volumes"), v => v.StartsWith(shipperVolume + ":" + pidDir, StringComparison.Ordinal));
+        var shipperVolume = shipper.Mounts().Single(m => m.Target == pidDir).Source;
+        Assert.Contains(nginx.Mounts(), m => m.Source == shipperVolume && m.Target == pidDir && !m.ReadOnly);
         Assert.Contains($"pid               {pidFile};", Repo.Read("deploy/nginx/nginx.conf"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_pod_service_owns_the_pid_namespace_so_neither_nginx_nor_the_shipper_is_its_init()
+    {
+        // The init of a PID namespace takes every process in it down when it exits: neither nginx
+        // nor the shipper may be it, or an nginx crash SIGKILLs the shipper before it drains.
+        var services = Services(Compose());
+        var nginx = services.Map("nginx");
+        var shipper = services.Map("shipper");
+        var pid = nginx.Str("pid");
+        Assert.NotNull(pid);
+        Assert.StartsWith("service:", pid, StringComparison.Ordinal);
+        var ownerName = pid["service:".Length..];
+        Assert.NotEqual("nginx", ownerName);
+        Assert.NotEqual("shipper", ownerName);
+        Assert.Equal(pid, shipper.Str("pid"));
+
+        var owner = services.Map(ownerName);
+        Assert.Null(owner.Str("pid")); // it owns its namespace
+        // The pause container: sleeps, reaps orphans (nginx workers of a crashed master), exits on SIGTERM.
+        Assert.StartsWith("registry.k8s.io/pause:", owner.Str("image"), StringComparison.Ordinal);
+        Assert.Null(owner.Get("command"));
+        Assert.Null(owner.Get("entrypoint"));
+
+        // Both start after it; a crashed nginx comes back, and the shipper is restarted whatever its exit code.
+        foreach (var (name, service) in new[] { ("nginx", nginx), ("shipper", shipper) })
+        {
+            Assert.Equal("service_started", service.Map("depends_on").Map(ownerName).Str("condition"));
+            Assert.Contains(service.Str("restart"), new[] { "unless-stopped", "always" });
+        }
+
+        Assert.Contains(owner.Str("restart"), new[] { "unless-stopped", "always" });
+        Assert.Equal("service_healthy", shipper.Map("depends_on").Map("nginx").Str("condition"));
+    }
+
+    [Fact]
+    public void The_pod_service_holds_the_hand_off_volumes_and_no_mount_copies_image_content_into_them()
+    {
+        var compose = Compose();
+        var services = Services(compose);
+        var owner = services.Map(services.Map("nginx").Str("pid")!["service:".Length..]);
+
+        // Docker drops a tmpfs volume's content when the last container using it stops: the pod
+        // service keeps the log, the pid file and the checkpoints across nginx/shipper restarts.
+        var shipperEnv = services.Map("shipper").Environment();
+        var handOff = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["nginx-logs"] = Path.GetDirectoryName(shipperEnv["Shipper__Path"])!,
+            ["nginx-run"] = Path.GetDirectoryName(shipperEnv["Shipper__Rotation__PidFile"])!,
+            ["shipper-state"] = shipperEnv["Shipper__StateDirectory"],
+        };
+        foreach (var (volume, target) in handOff)
+        {
+            Assert.Equal("tmpfs", compose.Map("volumes").Map(volume).Map("driver_opts").Str("type"));
+            Assert.Contains(owner.Mounts(), m => m.Source == volume && m.Target == target);
+            Assert.Contains(services.Map("shipper").Mounts(), m => m.Source == volume && m.Target == target);
+        }
+
+        // nocopy on every mount of the hand-off volumes: nginx's image has access.log -> /dev/stdout
+        // symlinks in /var/log/nginx that Docker would otherwise copy into the empty volume.
+        var mounts = services.Keys()
+            .SelectMany(name => services.Map(name).Mounts().Select(m => (name, m)))
+            .Where(x => handOff.ContainsKey(x.m.Source))
+            .ToList();
+        Assert.True(mounts.Count >= 7, $"{mounts.Count} mounts of the hand-off volumes");
+        Assert.All(mounts, x => Assert.True(x.m.LongSyntax && x.m.NoCopy, $"{x.name}: {x.m.Source} -> {x.m.Target} without volume.nocopy"));
+    }
+
+    [Fact]
+    public void Stop_grace_periods_cover_the_drains()
+    {
+        var services = Services(Compose());
+        var drain = TimeSpan.Parse(services.Map("shipper").Environment()["Shipper__ShutdownGracePeriod"], CultureInfo.InvariantCulture);
+        // The shipper's host waits its grace period + 5 s (docs/shipper.md) before it gives up.
+        Assert.True(Seconds(services.Map("shipper").Str("stop_grace_period")) >= drain.TotalSeconds + 5, "shipper stop_grace_period");
+        var nginxQuit = NginxConf.WorkerShutdownTimeoutSeconds(Repo.Read("deploy/nginx/nginx.conf"));
+        Assert.True(Seconds(services.Map("nginx").Str("stop_grace_period")) > nginxQuit, "nginx stop_grace_period must outlast worker_shutdown_timeout");
+
+        static double Seconds(string? value)
+        {
+            var m = Regex.Match(value ?? string.Empty, @"^(\d+)s$");
+            Assert.True(m.Success, $"stop_grace_period '{value}' (expected e.g. 30s)");
+            return double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+        }
     }
 
     [Fact]
@@ -139,8 +226,8 @@ public sealed class ComposeTests
         var volumes = compose.Map("volumes").Keys().ToHashSet(StringComparer.Ordinal);
         Assert.Contains("kafka-data", volumes);
         Assert.Contains("es-data", volumes);
-        Assert.Contains(services.Map("kafka").Strings("volumes"), v => v.StartsWith("kafka-data:", StringComparison.Ordinal));
-        Assert.Contains(services.Map("elasticsearch").Strings("volumes"), v => v.StartsWith("es-data:", StringComparison.Ordinal));
+        Assert.Contains(services.Map("kafka").Mounts(), m => m.Source == "kafka-data");
+        Assert.Contains(services.Map("elasticsearch").Mounts(), m => m.Source == "es-data");
 
         Assert.Equal(["setup"], services.Map("setup").Strings("command"));
         Assert.Equal("http://kibana:5601", services.Map("setup").Environment()["Kibana__Url"]);
@@ -157,9 +244,8 @@ public sealed class ComposeTests
                 Assert.True(File.Exists(Repo.PathOf(build.Str("dockerfile")!)), $"{name}: missing Dockerfile");
             }
 
-            foreach (var mount in services.Map(name).Strings("volumes").Where(v => v.StartsWith("./", StringComparison.Ordinal)))
+            foreach (var source in services.Map(name).Mounts().Select(m => m.Source).Where(v => v.StartsWith("./", StringComparison.Ordinal)))
             {
-                var source = mount.Split(':')[0];
                 Assert.True(Path.Exists(Repo.PathOf(source[2..])), $"{name}: mounted path {source} does not exist");
             }
         }
@@ -205,7 +291,12 @@ public sealed class ComposeTests
         // The normalised model keeps the invariants.
         var config = Yaml.LoadMapping(result.StdOut);
         var services = config.Map("services");
-        Assert.Equal("service:nginx", services.Map("shipper").Str("pid"));
+        Assert.Equal("service:web-pod", services.Map("shipper").Str("pid"));
+        Assert.Equal("service:web-pod", services.Map("nginx").Str("pid"));
+        Assert.Null(services.Map("web-pod").Str("pid"));
+        Assert.All(
+            new[] { "web-pod", "nginx", "shipper" }.SelectMany(s => services.Map(s).Mounts()).Where(m => m.Source == "nginx-logs"),
+            m => Assert.True(m.NoCopy, $"nginx-logs -> {m.Target} without nocopy in the normalised model"));
         Assert.Equal("tmpfs", config.Map("volumes").Map("nginx-logs").Map("driver_opts").Str("type"));
         Assert.Equal(ExpectedServices.Length, services.Keys().Count());
         foreach (var name in services.Keys())

@@ -18,6 +18,9 @@ public sealed class ScriptTests
         // POSIX sh: they run in busybox (curl image); dash is the strictest sh at hand.
         { "deploy/traffic/generate.sh", "dash" },
         { "k8s/base/elasticsearch/setup-users.sh", "dash" },
+        // Readiness probes: /bin/sh in the Kafka (alpine, busybox) and Elasticsearch images.
+        { "k8s/base/kafka/readiness.sh", "dash" },
+        { "k8s/base/elasticsearch/readiness.sh", "dash" },
     };
 
     [Theory]

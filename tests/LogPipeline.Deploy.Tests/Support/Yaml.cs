@@ -58,3 +58,39 @@ internal static class Yaml
         return result;
     }
 }
+
+/// <summary>One compose volume mount, from the short (<c>src:dst[:ro]</c>) or the long syntax.</summary>
+internal sealed record ComposeMount(string Source, string Target, bool ReadOnly, bool NoCopy, bool LongSyntax);
+
+internal static class ComposeMounts
+{
+    public static IReadOnlyList<ComposeMount> Mounts(this YamlNode service)
+    {
+        var result = new List<ComposeMount>();
+        if (service.Get("volumes") is not YamlSequenceNode seq)
+        {
+            return result;
+        }
+
+        foreach (var item in seq.Children)
+        {
+            switch (item)
+            {
+                case YamlScalarNode s:
+                    var parts = s.Value!.Split(':');
+                    result.Add(new ComposeMount(parts[0], parts[1], parts.Length > 2 && parts[2].Split(',').Contains("ro"), NoCopy: parts.Length > 2 && parts[2].Split(',').Contains("nocopy"), LongSyntax: false));
+                    break;
+                case YamlMappingNode m:
+                    result.Add(new ComposeMount(
+                        m.Str("source") ?? string.Empty,
+                        m.Str("target") ?? string.Empty,
+                        string.Equals(m.Str("read_only"), "true", StringComparison.OrdinalIgnoreCase),
+                        m.Get("volume") is YamlMappingNode v && string.Equals(v.Str("nocopy"), "true", StringComparison.OrdinalIgnoreCase),
+                        LongSyntax: true));
+                    break;
+            }
+        }
+
+        return result;
+    }
+}
