@@ -23,9 +23,15 @@ limit=${KAFKA_PROBE_TIMEOUT:-15}
 export KAFKA_HEAP_OPTS="-Xms16m -Xmx128m"
 export KAFKA_JVM_PERFORMANCE_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto"
 
+# busybox's timeout is in the image; without one, kubelet's timeoutSeconds still ends the probe.
+bounded=""
+if command -v timeout >/dev/null 2>&1; then
+    bounded="timeout $limit"
+fi
+
 # --under-replicated-partitions prints only partitions whose ISR is smaller than their replica
 # set, one line each: "\tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2,0\tIsr: 1,2\t...".
-if ! described=$(timeout "$limit" "$bin/kafka-topics.sh" --bootstrap-server localhost:9092 \
+if ! described=$($bounded "$bin/kafka-topics.sh" --bootstrap-server localhost:9092 \
         --command-config "$config" --describe --under-replicated-partitions); then
     echo "not ready: broker $node did not answer a topic description on localhost:9092"
     exit 1
