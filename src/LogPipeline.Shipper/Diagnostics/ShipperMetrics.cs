@@ -1,4 +1,5 @@
 using LogPipeline.Hosting.Metrics;
+using LogPipeline.Shipper.Publishing;
 
 namespace LogPipeline.Shipper.Diagnostics;
 
@@ -8,6 +9,8 @@ namespace LogPipeline.Shipper.Diagnostics;
 /// </summary>
 internal sealed class ShipperMetrics
 {
+    private readonly Counter[] _linesDropped;
+
     public ShipperMetrics(MetricsRegistry registry)
     {
         LinesRead = registry.Counter("shipper_lines_read_total", "Lines read from the log files and handed to the producer.");
@@ -15,7 +18,11 @@ internal sealed class ShipperMetrics
         LinesDelivered = registry.Counter("shipper_lines_delivered_total", "Lines acknowledged by Kafka.");
         BytesDelivered = registry.Counter("shipper_bytes_delivered_total", "Line bytes (message values) acknowledged by Kafka.");
         LinesTruncated = registry.Counter("shipper_lines_truncated_total", "Lines longer than Shipper:MaxLineBytes, cut and flagged lp.truncated.");
-        LinesDropped = registry.Counter("shipper_lines_dropped_total", "Lines that could not be delivered (permanent Kafka error).");
+        // One series per reason, all present from the start (an alert on a reason does not wait for its first drop).
+        _linesDropped = [.. Enum.GetValues<DropReason>().Select(reason => registry.Counter(
+            "shipper_lines_dropped_total",
+            "Lines Kafka will never accept (a per-record error: too large, invalid), given up and passed by the checkpoint.",
+            ("reason", DeliveryErrorClassifier.Label(reason))))];
         BytesDropped = registry.Counter("shipper_bytes_dropped_total", "Bytes given up: unread data let go (backlog limit, unrecoverable truncation) or undeliverable lines.");
         RotationsFollowed = registry.Counter("shipper_rotations_followed_total", "Times the live file was renamed or replaced and followed.");
         RotationsPerformed = registry.Counter("shipper_rotations_performed_total", "Built-in rotations done by the shipper (rename + SIGUSR1).");
@@ -49,7 +56,7 @@ internal sealed class ShipperMetrics
 
     public Counter LinesTruncated { get; }
 
-    public Counter LinesDropped { get; }
+    public Counter LinesDropped(DropReason reason) => _linesDropped[(int)reason];
 
     public Counter BytesDropped { get; }
 
