@@ -66,6 +66,7 @@ internal sealed class ShipperService(
         var kafka = kafkaOptions.Value;
         var budget = new InFlightBudget(options.MaxInFlightBytes);
         metrics.InFlightCapacity.Set(options.MaxInFlightBytes);
+        metrics.Observe(budget);
         var registry = new ProgressRegistry();
         var store = new CheckpointStore(options.StateDirectory);
         var checkpoints = new CheckpointWriter(store, registry, metrics, time, logger);

@@ -11,6 +11,9 @@ internal sealed class ShipperMetrics
 {
     private readonly Counter[] _linesDropped;
 
+    /// <summary>The running pipeline's budget, read at scrape time (null before start-up).</summary>
+    private InFlightBudget? _budget;
+
     public ShipperMetrics(MetricsRegistry registry)
     {
         LinesRead = registry.Counter("shipper_lines_read_total", "Lines read from the log files and handed to the producer.");
@@ -37,8 +40,10 @@ internal sealed class ShipperMetrics
         CheckpointErrors = registry.Counter("shipper_checkpoint_errors_total", "Checkpoint registry writes that failed.");
         LagBytes = registry.Gauge("shipper_lag_bytes", "Bytes written to the tracked files but not read yet.");
         FilesOpen = registry.Gauge("shipper_files_open", "Files the shipper holds open (the live one and renamed ones not yet finished).");
-        InFlightBytes = registry.Gauge("shipper_inflight_bytes", "Bytes handed to the producer and not yet acknowledged.");
-        InFlightLines = registry.Gauge("shipper_inflight_lines", "Lines handed to the producer and not yet acknowledged.");
+        // Read from the budget when scraped: set from two threads (tail loop adds, delivery reports release), a
+        // gauge could keep a stale value — e.g. 0 while lines are in flight — until the next update.
+        registry.GaugeCallback("shipper_inflight_bytes", "Bytes handed to the producer and not yet acknowledged.", () => Volatile.Read(ref _budget)?.Bytes ?? 0);
+        registry.GaugeCallback("shipper_inflight_lines", "Lines handed to the producer and not yet acknowledged.", () => Volatile.Read(ref _budget)?.Lines ?? 0);
         InFlightCapacity = registry.Gauge("shipper_inflight_capacity_bytes", "Shipper:MaxInFlightBytes (reading pauses when in-flight bytes reach it).");
         DeliveryLatency = registry.Histogram(
             "shipper_delivery_latency_seconds",
@@ -57,6 +62,9 @@ internal sealed class ShipperMetrics
     public Counter LinesTruncated { get; }
 
     public Counter LinesDropped(DropReason reason) => _linesDropped[(int)reason];
+
+    /// <summary>Makes <c>shipper_inflight_*</c> report <paramref name="budget"/>.</summary>
+    public void Observe(InFlightBudget budget) => Volatile.Write(ref _budget, budget);
 
     public Counter BytesDropped { get; }
 
@@ -85,10 +93,6 @@ internal sealed class ShipperMetrics
     public Gauge LagBytes { get; }
 
     public Gauge FilesOpen { get; }
-
-    public Gauge InFlightBytes { get; }
-
-    public Gauge InFlightLines { get; }
 
     public Gauge InFlightCapacity { get; }
 

@@ -169,7 +169,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
                 }
                 else if (decision.Verdict != DeliveryVerdict.Retry)
                 {
-                    Refuse(code, _producer.Describe(code), "at produce");
+                    Refuse(code, "at produce");
                 }
 
                 break;
@@ -203,7 +203,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         _metrics.KafkaErrors.Increment();
         if (DeliveryErrorClassifier.StopsOnClientError(code, fatal))
         {
-            Refuse(code, reason, fatal ? "fatal producer error" : "client error");
+            Refuse(code, "from the client", reason);
         }
         else
         {
@@ -237,7 +237,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
                 break;
             default:
                 _metrics.KafkaErrors.Increment();
-                Refuse(error, _producer.Describe(error), "in a delivery report");
+                Refuse(error, "in a delivery report");
                 break;
         }
     }
@@ -259,13 +259,21 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
     {
         pending.Owner.Complete(pending);
         _budget.Release(pending.Bytes, 1);
-        _metrics.InFlightBytes.Set(_budget.Bytes);
-        _metrics.InFlightLines.Set(_budget.Lines);
     }
 
-    private void Refuse(int code, string detail, string where)
+    private void Refuse(int code, string where, string? reason = null)
     {
-        var cause = $"{(ErrorCode)code} {where}: {detail}";
+        if (Volatile.Read(ref _refusal) is not null)
+        {
+            return; // Only the first refusal is described and logged; thousands of refused reports may follow it.
+        }
+
+        // Reports refused because the producer is in a fatal state carry the fatal error's code, or a purge:
+        // name the fatal error itself, as the error callback would.
+        var fatal = _producer.FatalError(out var fatalReason);
+        var cause = fatal != 0
+            ? $"fatal producer error {(ErrorCode)fatal}: {fatalReason}"
+            : $"{(ErrorCode)code} {where}: {reason ?? _producer.Describe(code)}";
         if (Interlocked.CompareExchange(ref _refusal, cause, null) is null)
         {
             Log.DeliveryRefused(_logger, cause, ShipperExitCode.KafkaRefused);

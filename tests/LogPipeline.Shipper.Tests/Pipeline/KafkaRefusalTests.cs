@@ -152,8 +152,14 @@ public sealed class KafkaRefusalTests
         cluster.PushRequestErrors(KafkaApiKey.Produce, [.. Enumerable.Repeat(ErrorCode.MsgSizeTooLarge, 5)]);
         await writing;
         var idle = await shipper.WaitUntilIdleAsync(TimeSpan.FromSeconds(120));
-        var dropped = await shipper.MetricAsync(droppedSeries) ?? -1;
-        var delivered = await shipper.MetricAsync("shipper_lines_delivered_total") ?? -1;
+        double dropped = -1, delivered = -1;
+        for (var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60); DateTime.UtcNow < deadline && delivered + dropped < lines;)
+        {
+            await Task.Delay(200, ct);
+            dropped = await shipper.MetricAsync(droppedSeries) ?? -1;
+            delivered = await shipper.MetricAsync("shipper_lines_delivered_total") ?? -1;
+        }
+
         shipper.Terminate();
         var exit = await shipper.WaitForExitAsync(TimeSpan.FromSeconds(60));
         var output = shipper.Output;
