@@ -13,11 +13,14 @@ using Microsoft.Extensions.Options;
 
 namespace LogPipeline.Shipper;
 
-/// <summary>The exit code the process ends with (0 = everything read was delivered).</summary>
+/// <summary>The exit code the process ends with (0 = everything read was delivered; docs/contracts.md).</summary>
 public sealed class ShipperExitCode
 {
-    public const int Undelivered = 3;
     public const int Failed = 1;
+    public const int Undelivered = 3;
+
+    /// <summary>Kafka refused delivery or the producer became unusable; the unacknowledged lines are re-sent after a restart.</summary>
+    public const int KafkaRefused = 4;
 
     public int Value { get; set; }
 }
@@ -26,6 +29,8 @@ public sealed class ShipperExitCode
 /// Wires the data path — tail loop → bounded channel → Kafka publisher → delivery reports → checkpoints —
 /// and runs the orderly shutdown: stop rotating, read to the end of every file, wait for Kafka's
 /// acknowledgements within <c>Shipper:ShutdownGracePeriod</c>, write the final checkpoint, set the exit code.
+/// When Kafka refuses delivery (<see cref="KafkaPublisher.Refused"/>) the same shutdown runs without reading on:
+/// the unacknowledged lines stay behind the checkpoint, and the service stops the host with exit code 4.
 /// </summary>
 internal sealed class ShipperService(
     IOptions<ShipperOptions> shipperOptions,
@@ -38,6 +43,9 @@ internal sealed class ShipperService(
     IHostApplicationLifetime lifetime,
     ILogger<ShipperService> logger) : BackgroundService
 {
+    /// <summary>Test only: the running publisher (null before start-up and after the run), for fault injection.</summary>
+    internal KafkaPublisher? Publisher { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
@@ -58,6 +66,7 @@ internal sealed class ShipperService(
         var kafka = kafkaOptions.Value;
         var budget = new InFlightBudget(options.MaxInFlightBytes);
         metrics.InFlightCapacity.Set(options.MaxInFlightBytes);
+        metrics.Observe(budget);
         var registry = new ProgressRegistry();
         var store = new CheckpointStore(options.StateDirectory);
         var checkpoints = new CheckpointWriter(store, registry, metrics, time, logger);
@@ -81,7 +90,12 @@ internal sealed class ShipperService(
         var livenessLimit = TimeSpan.FromSeconds(30) + options.PollInterval;
         health.AddLiveness("tail-loop", () =>
             time.GetElapsedTime(tailer.LastTick) > livenessLimit && !stoppingToken.IsCancellationRequested ? "tail loop stalled" : null);
-        health.AddReadiness("kafka-producer", () => publisher.FatalError);
+        // Liveness too: the pod probes only /healthz, and a producer Kafka refuses must not look alive. The service
+        // stops the process itself; the probe covers a shutdown that hangs.
+        health.AddLiveness("kafka-producer", () => publisher.Refusal);
+        health.AddReadiness("kafka-producer", () => publisher.Refusal);
+        publisher.Refused += tailer.Wake;
+        Publisher = publisher;
         // Ready once the first pass has opened what is there (and the inotify watch is in place): from then on
         // no rotation can slip by unseen. Start-up scripts and tests wait for this before writing.
         health.AddReadiness("tail-loop", () => tailer.LastTick == 0 ? "the tail loop has not made its first pass yet" : null);
@@ -92,12 +106,14 @@ internal sealed class ShipperService(
         using var checkpointStop = new CancellationTokenSource();
         var checkpointing = Task.Run(() => checkpoints.RunAsync(options.CheckpointInterval, checkpointStop.Token), CancellationToken.None);
 
-        while (!stoppingToken.IsCancellationRequested)
+        while (!stoppingToken.IsCancellationRequested && publisher.Refusal is null)
         {
             if (publishing.IsCompleted)
             {
                 await publishing; // Surfaces the publisher's failure.
             }
+
+            publisher.ReportDrops();
 
             // Not stoppingToken: a batch already cut from the file must reach the channel even when SIGTERM
             // arrives mid-write, or it would be neither sent nor re-read.
@@ -107,13 +123,17 @@ internal sealed class ShipperService(
             }
         }
 
-        // Shutdown: everything below is bounded by the grace period.
-        Log.Draining(logger, options.ShutdownGracePeriod);
+        // Shutdown: everything below is bounded by the grace period. After a refusal nothing more is read.
+        if (publisher.Refusal is null)
+        {
+            Log.Draining(logger, options.ShutdownGracePeriod);
+        }
+
         var started = time.GetTimestamp();
         using var grace = new CancellationTokenSource(options.ShutdownGracePeriod, time);
         try
         {
-            while (!grace.IsCancellationRequested)
+            while (!grace.IsCancellationRequested && publisher.Refusal is null)
             {
                 var read = await tailer.TickAsync(draining: true, grace.Token);
                 if (!read && tailer.UnreadBytes == 0)
@@ -138,8 +158,11 @@ internal sealed class ShipperService(
             await abort.CancelAsync();
         }
 
+        // After a refusal this still waits for the reports of what librdkafka holds: lines acknowledged meanwhile
+        // move the checkpoint (fewer re-sends), refused ones never do.
         left = options.ShutdownGracePeriod - time.GetElapsedTime(started);
         publisher.Flush(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        publisher.ReportDrops(force: true);
         await checkpointStop.CancelAsync();
         await checkpointing;
         checkpoints.WriteNow();
@@ -147,7 +170,12 @@ internal sealed class ShipperService(
         var undeliveredLines = budget.Lines;
         var undeliveredBytes = Math.Max(0, budget.Bytes - (undeliveredLines * InFlightBudget.PerLineOverhead));
         var unread = tailer.UnreadBytes;
-        if (undeliveredLines == 0 && unread == 0)
+        if (publisher.Refusal is { } refusal)
+        {
+            Log.StoppedRefused(logger, ShipperExitCode.KafkaRefused, refusal, undeliveredLines, undeliveredBytes, unread);
+            exitCode.Value = ShipperExitCode.KafkaRefused;
+        }
+        else if (undeliveredLines == 0 && unread == 0)
         {
             Log.StoppedClean(logger, metrics.LinesDelivered.Value);
         }
@@ -163,6 +191,14 @@ internal sealed class ShipperService(
         }
         catch (OperationCanceledException)
         {
+        }
+
+        publisher.Refused -= tailer.Wake;
+        Publisher = null;
+        if (exitCode.Value == ShipperExitCode.KafkaRefused && !stoppingToken.IsCancellationRequested)
+        {
+            // Nobody asked us to stop: end the process ourselves rather than wait for a liveness probe.
+            lifetime.StopApplication();
         }
     }
 

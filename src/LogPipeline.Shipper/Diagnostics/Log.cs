@@ -49,14 +49,18 @@ internal static partial class Log
     [LoggerMessage(EventId = 120, Level = LogLevel.Warning, Message = "Kafka client error {Code}: {Reason}")]
     public static partial void KafkaError(ILogger logger, ErrorCode code, string reason);
 
-    [LoggerMessage(EventId = 121, Level = LogLevel.Critical, Message = "Kafka producer fatal error {Code}: {Reason}")]
-    public static partial void KafkaFatal(ILogger logger, ErrorCode code, string reason);
+    [LoggerMessage(EventId = 121, Level = LogLevel.Error, Message = "Kafka refused delivery ({Cause}): stopping reading; the lines in flight stay unacknowledged and the shipper exits with code {ExitCode} once the acknowledged checkpoint is written")]
+    public static partial void DeliveryRefused(ILogger logger, string cause, int exitCode);
 
-    [LoggerMessage(EventId = 122, Level = LogLevel.Error, Message = "Line at offset {Offset} of {File} could not be delivered and is dropped: {Reason}")]
-    public static partial void DeliveryFailed(ILogger logger, FileIdentity file, long offset, string reason);
+    [LoggerMessage(EventId = 122, Level = LogLevel.Error, Message = "Line ending at offset {Offset} of {File} dropped: Kafka will never accept it ({Reason}: {Detail}); counted in shipper_lines_dropped_total, further drops for this reason are summarised at most every {Interval}")]
+    public static partial void LineDropped(ILogger logger, long offset, FileIdentity file, string reason, string detail, TimeSpan interval);
 
-    [LoggerMessage(EventId = 123, Level = LogLevel.Information, Message = "librdkafka {Facility}: {Message}")]
-    public static partial void KafkaLog(ILogger logger, string facility, string message);
+    [LoggerMessage(EventId = 124, Level = LogLevel.Error, Message = "{Count} more lines dropped ({Reason}) in the last {Elapsed}; {Total} dropped for this reason since start")]
+    public static partial void LinesDroppedSummary(ILogger logger, long count, string reason, TimeSpan elapsed, long total);
+
+    /// <summary>librdkafka's own log line at the level matching its syslog level (see KafkaPublisher).</summary>
+    [LoggerMessage(EventId = 123, Message = "librdkafka {Facility}: {Message}")]
+    public static partial void KafkaLog(ILogger logger, LogLevel level, string facility, string message);
 
     [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Writing checkpoints to {Path} failed: {Reason}")]
     public static partial void CheckpointFailed(ILogger logger, string path, string reason);
@@ -75,6 +79,9 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 142, Level = LogLevel.Error, Message = "Stopped with {Lines} lines ({Bytes} bytes) undelivered and {Unread} bytes unread; they will be re-read from the checkpoint on the next start if the files survive")]
     public static partial void StoppedUndelivered(ILogger logger, long lines, long bytes, long unread);
+
+    [LoggerMessage(EventId = 145, Level = LogLevel.Critical, Message = "Stopped with exit code {ExitCode}: Kafka refused delivery ({Cause}). {Lines} lines ({Bytes} bytes) read and not acknowledged and {Unread} bytes unread stay behind the checkpoint and are re-sent after the restart")]
+    public static partial void StoppedRefused(ILogger logger, int exitCode, string cause, long lines, long bytes, long unread);
 
     [LoggerMessage(EventId = 143, Level = LogLevel.Critical, Message = "Shipper failed")]
     public static partial void Failed(ILogger logger, Exception exception);

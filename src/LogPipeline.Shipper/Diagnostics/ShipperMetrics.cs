@@ -1,4 +1,5 @@
 using LogPipeline.Hosting.Metrics;
+using LogPipeline.Shipper.Publishing;
 
 namespace LogPipeline.Shipper.Diagnostics;
 
@@ -8,6 +9,11 @@ namespace LogPipeline.Shipper.Diagnostics;
 /// </summary>
 internal sealed class ShipperMetrics
 {
+    private readonly Counter[] _linesDropped;
+
+    /// <summary>The running pipeline's budget, read at scrape time (null before start-up).</summary>
+    private InFlightBudget? _budget;
+
     public ShipperMetrics(MetricsRegistry registry)
     {
         LinesRead = registry.Counter("shipper_lines_read_total", "Lines read from the log files and handed to the producer.");
@@ -15,7 +21,11 @@ internal sealed class ShipperMetrics
         LinesDelivered = registry.Counter("shipper_lines_delivered_total", "Lines acknowledged by Kafka.");
         BytesDelivered = registry.Counter("shipper_bytes_delivered_total", "Line bytes (message values) acknowledged by Kafka.");
         LinesTruncated = registry.Counter("shipper_lines_truncated_total", "Lines longer than Shipper:MaxLineBytes, cut and flagged lp.truncated.");
-        LinesDropped = registry.Counter("shipper_lines_dropped_total", "Lines that could not be delivered (permanent Kafka error).");
+        // One series per reason, all present from the start (an alert on a reason does not wait for its first drop).
+        _linesDropped = [.. Enum.GetValues<DropReason>().Select(reason => registry.Counter(
+            "shipper_lines_dropped_total",
+            "Lines Kafka will never accept (a per-record error: too large, invalid), given up and passed by the checkpoint.",
+            ("reason", DeliveryErrorClassifier.Label(reason))))];
         BytesDropped = registry.Counter("shipper_bytes_dropped_total", "Bytes given up: unread data let go (backlog limit, unrecoverable truncation) or undeliverable lines.");
         RotationsFollowed = registry.Counter("shipper_rotations_followed_total", "Times the live file was renamed or replaced and followed.");
         RotationsPerformed = registry.Counter("shipper_rotations_performed_total", "Built-in rotations done by the shipper (rename + SIGUSR1).");
@@ -30,8 +40,10 @@ internal sealed class ShipperMetrics
         CheckpointErrors = registry.Counter("shipper_checkpoint_errors_total", "Checkpoint registry writes that failed.");
         LagBytes = registry.Gauge("shipper_lag_bytes", "Bytes written to the tracked files but not read yet.");
         FilesOpen = registry.Gauge("shipper_files_open", "Files the shipper holds open (the live one and renamed ones not yet finished).");
-        InFlightBytes = registry.Gauge("shipper_inflight_bytes", "Bytes handed to the producer and not yet acknowledged.");
-        InFlightLines = registry.Gauge("shipper_inflight_lines", "Lines handed to the producer and not yet acknowledged.");
+        // Read from the budget when scraped: set from two threads (tail loop adds, delivery reports release), a
+        // gauge could keep a stale value — e.g. 0 while lines are in flight — until the next update.
+        registry.GaugeCallback("shipper_inflight_bytes", "Bytes handed to the producer and not yet acknowledged.", () => Volatile.Read(ref _budget)?.Bytes ?? 0);
+        registry.GaugeCallback("shipper_inflight_lines", "Lines handed to the producer and not yet acknowledged.", () => Volatile.Read(ref _budget)?.Lines ?? 0);
         InFlightCapacity = registry.Gauge("shipper_inflight_capacity_bytes", "Shipper:MaxInFlightBytes (reading pauses when in-flight bytes reach it).");
         DeliveryLatency = registry.Histogram(
             "shipper_delivery_latency_seconds",
@@ -49,7 +61,10 @@ internal sealed class ShipperMetrics
 
     public Counter LinesTruncated { get; }
 
-    public Counter LinesDropped { get; }
+    public Counter LinesDropped(DropReason reason) => _linesDropped[(int)reason];
+
+    /// <summary>Makes <c>shipper_inflight_*</c> report <paramref name="budget"/>.</summary>
+    public void Observe(InFlightBudget budget) => Volatile.Write(ref _budget, budget);
 
     public Counter BytesDropped { get; }
 
@@ -78,10 +93,6 @@ internal sealed class ShipperMetrics
     public Gauge LagBytes { get; }
 
     public Gauge FilesOpen { get; }
-
-    public Gauge InFlightBytes { get; }
-
-    public Gauge InFlightLines { get; }
 
     public Gauge InFlightCapacity { get; }
 

@@ -146,6 +146,7 @@ internal static unsafe class RdKafka
             Flush = (delegate* unmanaged<IntPtr, int, int>)F("rd_kafka_flush");
             Purge = (delegate* unmanaged<IntPtr, int, int>)F("rd_kafka_purge");
             FatalError = (delegate* unmanaged<IntPtr, byte*, nuint, int>)F("rd_kafka_fatal_error");
+            TestFatalError = (delegate* unmanaged<IntPtr, int, byte*, int>)F("rd_kafka_test_fatal_error");
             Err2Str = (delegate* unmanaged<int, byte*>)F("rd_kafka_err2str");
         }
 
@@ -192,6 +193,9 @@ internal static unsafe class RdKafka
         public delegate* unmanaged<IntPtr, int, int> Purge { get; }
 
         public delegate* unmanaged<IntPtr, byte*, nuint, int> FatalError { get; }
+
+        /// <summary>rd_kafka_test_fatal_error: raises a fabricated fatal error. Tests only (no production caller).</summary>
+        public delegate* unmanaged<IntPtr, int, byte*, int> TestFatalError { get; }
 
         public delegate* unmanaged<int, byte*> Err2Str { get; }
 

@@ -14,6 +14,9 @@ namespace LogPipeline.Shipper.Publishing;
 /// idempotent, acks=all producer. Delivery reports arrive on the producer's poll thread, which completes
 /// the line's checkpoint entry and releases its share of the in-flight budget. Per line, nothing is allocated
 /// here: headers are formatted on the stack and copied into librdkafka with the value.
+/// What an error costs is decided by <see cref="DeliveryErrorClassifier"/>: a per-record error drops the line
+/// (counted, logged rate-limited); anything else is a refusal: the line is never completed (the checkpoint stays
+/// behind it), producing stops, and <see cref="Refused"/> tells the service to stop with exit code 4.
 /// </summary>
 internal sealed class KafkaPublisher : IDisposable, IProducerEvents
 {
@@ -24,7 +27,13 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
     private readonly ShipperMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private volatile string? _fatal;
+    private readonly DroppedLineLog _drops;
+
+    /// <summary>Messages handed to librdkafka whose delivery report has not arrived (Interlocked).</summary>
+    private long _outstanding;
+
+    /// <summary>The first refusal's cause; set once (CompareExchange), from the poll thread or the publisher task.</summary>
+    private string? _refusal;
 
     public KafkaPublisher(
         KafkaOptions kafka,
@@ -41,6 +50,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         _metrics = metrics;
         _time = time;
         _logger = logger;
+        _drops = new DroppedLineLog(logger, time);
         var config = new ProducerConfig
         {
             BootstrapServers = kafka.BootstrapServers,
@@ -64,10 +74,16 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         _producer = new RdKafkaProducer(config, kafka.Topic, this);
     }
 
-    /// <summary>Set when the producer hit a fatal error (readiness reports it).</summary>
-    public string? FatalError => _fatal;
+    /// <summary>
+    /// Raised once when Kafka refused delivery or the producer became unusable, on the thread that saw it
+    /// (librdkafka's poll thread or the publisher task): handlers must only signal, never block.
+    /// </summary>
+    public event Action? Refused;
 
-    /// <summary>Runs until the channel is completed and emptied.</summary>
+    /// <summary>Why Kafka refused the shipper (liveness and readiness report it); null while it has not.</summary>
+    public string? Refusal => Volatile.Read(ref _refusal);
+
+    /// <summary>Runs until the channel is completed and emptied (after a refusal, batches are released unsent).</summary>
     public async Task RunAsync(ChannelReader<LineBatch> reader, CancellationToken cancellationToken)
     {
         while (await reader.WaitToReadAsync(cancellationToken))
@@ -79,11 +95,14 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         }
     }
 
-    /// <summary>Waits for outstanding deliveries; returns false if some are still pending at the deadline.</summary>
+    /// <summary>
+    /// Waits for the delivery reports of what librdkafka holds; returns false if some are still pending at the
+    /// deadline. Lines never handed over (still in the channel, or held back after a refusal) are not waited for.
+    /// </summary>
     public bool Flush(TimeSpan timeout)
     {
         var deadline = _time.GetTimestamp() + (long)(timeout.TotalSeconds * _time.TimestampFrequency);
-        while (_budget.Lines > 0)
+        while (Interlocked.Read(ref _outstanding) > 0)
         {
             var left = TimeSpan.FromSeconds((deadline - _time.GetTimestamp()) / (double)_time.TimestampFrequency);
             if (left <= TimeSpan.Zero)
@@ -97,28 +116,62 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         return true;
     }
 
+    /// <summary>Writes the rate-limited drop summaries that are due (tail loop; <paramref name="force"/> at shutdown).</summary>
+    public void ReportDrops(bool force = false) => _drops.Report(force);
+
+    /// <summary>Test only: see <see cref="RdKafkaProducer.RaiseFatalErrorForTests"/>.</summary>
+    internal int RaiseFatalErrorForTests(int code, string reason) => _producer.RaiseFatalErrorForTests(code, reason);
+
     public void Dispose() => _producer.Dispose();
+
+    /// <summary>librdkafka's syslog level (0 emergency … 7 debug) as the matching log level.</summary>
+    internal static LogLevel LogLevelOf(int syslogLevel) => syslogLevel switch
+    {
+        <= (int)SyslogLevel.Critical => LogLevel.Critical,
+        (int)SyslogLevel.Error => LogLevel.Error,
+        (int)SyslogLevel.Warning => LogLevel.Warning,
+        (int)SyslogLevel.Notice or (int)SyslogLevel.Info => LogLevel.Information,
+        _ => LogLevel.Debug,
+    };
 
     private async ValueTask PublishAsync(LineBatch batch, CancellationToken cancellationToken)
     {
         foreach (var line in batch.Lines)
         {
+            if (Refusal is not null)
+            {
+                // Not offered to Kafka: the lines stay tracked and unfinished, so the checkpoint stays behind them.
+                break;
+            }
+
             while (true)
             {
+                Interlocked.Increment(ref _outstanding);
                 var code = Produce(batch.File.Utf8, batch.Value(line), line);
                 if (code == 0)
                 {
                     break;
                 }
 
-                if (code == (int)ErrorCode.Local_QueueFull)
+                // Not enqueued: no delivery report follows.
+                Interlocked.Decrement(ref _outstanding);
+                var decision = DeliveryErrorClassifier.Classify(code);
+                if (decision.Verdict == DeliveryVerdict.Retry && Refusal is null)
                 {
                     // Only reachable if the budget and the queue limits disagree: wait for room, never drop.
                     await Task.Delay(5, cancellationToken);
                     continue;
                 }
 
-                OnDelivered(line.Pending, code);
+                if (decision.Verdict == DeliveryVerdict.Drop)
+                {
+                    Drop(line.Pending, decision.Reason, code);
+                }
+                else if (decision.Verdict != DeliveryVerdict.Retry)
+                {
+                    Refuse(code, "at produce");
+                }
+
                 break;
             }
         }
@@ -148,10 +201,9 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
     void IProducerEvents.OnError(int code, string reason, bool fatal)
     {
         _metrics.KafkaErrors.Increment();
-        if (fatal)
+        if (DeliveryErrorClassifier.StopsOnClientError(code, fatal))
         {
-            _fatal = $"{(ErrorCode)code}: {reason}";
-            Log.KafkaFatal(_logger, (ErrorCode)code, reason);
+            Refuse(code, "from the client", reason);
         }
         else
         {
@@ -161,37 +213,71 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
 
     void IProducerEvents.OnLog(int level, string facility, string message)
     {
-        if (level <= (int)SyslogLevel.Warning)
-        {
-            Log.KafkaLog(_logger, facility, message);
-        }
+        var mapped = LogLevelOf(level);
+        Log.KafkaLog(_logger, mapped, facility, message);
     }
 
     private void OnDelivered(Checkpointing.PendingLine pending, int error)
     {
-        if (error != 0)
+        Interlocked.Decrement(ref _outstanding);
+        var decision = DeliveryErrorClassifier.Classify(error);
+        switch (decision.Verdict)
         {
-            // With message.timeout.ms=0 librdkafka retries transient errors forever; what arrives here is
-            // permanent (too large, not authorised, fatal) or a purge at shutdown.
-            if (error != (int)ErrorCode.Local_PurgeQueue && error != (int)ErrorCode.Local_PurgeInflight)
-            {
+            case DeliveryVerdict.Delivered:
+                _metrics.LinesDelivered.Increment();
+                _metrics.BytesDelivered.Increment(pending.Bytes - InFlightBudget.PerLineOverhead);
+                _metrics.DeliveryLatency.Observe(_time.GetElapsedTime(pending.Timestamp).TotalSeconds);
+                Finish(pending);
+                break;
+            case DeliveryVerdict.Drop:
+                Drop(pending, decision.Reason, error);
+                break;
+            case DeliveryVerdict.Purged:
+                // Purged at shutdown or after a fatal error: unacknowledged, the checkpoint stays behind it.
+                break;
+            default:
                 _metrics.KafkaErrors.Increment();
-                _metrics.LinesDropped.Increment();
-                _metrics.BytesDropped.Increment(pending.Bytes - InFlightBudget.PerLineOverhead);
-                Log.DeliveryFailed(_logger, pending.Owner.Identity, pending.CommitOffset, _producer.Describe(error));
-                pending.Owner.Complete(pending);
-            }
+                Refuse(error, "in a delivery report");
+                break;
         }
-        else
+    }
+
+    private void Drop(Checkpointing.PendingLine pending, DropReason reason, int code)
+    {
+        _metrics.KafkaErrors.Increment();
+        _metrics.LinesDropped(reason).Increment();
+        _metrics.BytesDropped.Increment(pending.Bytes - InFlightBudget.PerLineOverhead);
+        _drops.Record(reason, pending.Owner.Identity, pending.CommitOffset, _producer.Describe(code));
+        Finish(pending);
+    }
+
+    /// <summary>
+    /// Delivered or dropped: the line no longer holds the checkpoint back and leaves the in-flight budget. Refused
+    /// and purged lines never get here: they keep their budget share, which is what the shutdown reports as undelivered.
+    /// </summary>
+    private void Finish(Checkpointing.PendingLine pending)
+    {
+        pending.Owner.Complete(pending);
+        _budget.Release(pending.Bytes, 1);
+    }
+
+    private void Refuse(int code, string where, string? reason = null)
+    {
+        if (Volatile.Read(ref _refusal) is not null)
         {
-            _metrics.LinesDelivered.Increment();
-            _metrics.BytesDelivered.Increment(pending.Bytes - InFlightBudget.PerLineOverhead);
-            _metrics.DeliveryLatency.Observe(_time.GetElapsedTime(pending.Timestamp).TotalSeconds);
-            pending.Owner.Complete(pending);
+            return; // Only the first refusal is described and logged; thousands of refused reports may follow it.
         }
 
-        _budget.Release(pending.Bytes, 1);
-        _metrics.InFlightBytes.Set(_budget.Bytes);
-        _metrics.InFlightLines.Set(_budget.Lines);
+        // Reports refused because the producer is in a fatal state carry the fatal error's code, or a purge:
+        // name the fatal error itself, as the error callback would.
+        var fatal = _producer.FatalError(out var fatalReason);
+        var cause = fatal != 0
+            ? $"fatal producer error {(ErrorCode)fatal}: {fatalReason}"
+            : $"{(ErrorCode)code} {where}: {reason ?? _producer.Describe(code)}";
+        if (Interlocked.CompareExchange(ref _refusal, cause, null) is null)
+        {
+            Log.DeliveryRefused(_logger, cause, ShipperExitCode.KafkaRefused);
+            Refused?.Invoke();
+        }
     }
 }

@@ -147,6 +147,28 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
 
     public string Describe(int code) => _api.Describe(code);
 
+    /// <summary>The fatal error the producer is in (rd_kafka_fatal_error), or 0; <paramref name="reason"/> says why.</summary>
+    public int FatalError(out string reason)
+    {
+        var buffer = stackalloc byte[512];
+        var code = _api.FatalError(_rk, buffer, 512);
+        reason = code == 0 ? string.Empty : Utf8(buffer);
+        return code;
+    }
+
+    /// <summary>
+    /// Test only: makes librdkafka raise a fatal error as an idempotence failure would (rd_kafka_test_fatal_error),
+    /// through the same error callback and purge. Returns librdkafka's result code. Nothing in the shipper calls it.
+    /// </summary>
+    internal int RaiseFatalErrorForTests(int code, string reason)
+    {
+        var text = NullTerminated(reason);
+        fixed (byte* t = text)
+        {
+            return _api.TestFatalError(_rk, code, t);
+        }
+    }
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

@@ -512,8 +512,6 @@ internal sealed partial class Tailer : IDisposable
         }
 
         _budget.Add(batch.Bytes, batch.Lines.Count);
-        _metrics.InFlightBytes.Set(_budget.Bytes);
-        _metrics.InFlightLines.Set(_budget.Lines);
         // Never blocks: the channel is bounded by the byte budget checked before each read.
         if (!_channel.TryWrite(batch))
         {

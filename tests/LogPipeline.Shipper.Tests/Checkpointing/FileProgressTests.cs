@@ -21,4 +21,25 @@ public sealed class FileProgressTests
         Assert.Equal(30, progress.Committed);
         Assert.Equal(0, progress.PendingCount);
     }
+
+    [Fact]
+    public void A_line_never_completed_holds_the_checkpoint_before_it_whatever_completes_after_it()
+    {
+        // What a refused line (Kafka refused delivery, the shipper stops) looks like to the checkpoint.
+        var progress = new FileProgress(new FileIdentity(1, 2, 4, "ab"), 100, "x");
+        var delivered = progress.Track(110, 1, 0);
+        var refused = progress.Track(120, 1, 0);
+        var later = Enumerable.Range(1, 50).Select(i => progress.Track(120 + (i * 10), 1, 0)).ToList();
+        progress.Skip(700);
+
+        progress.Complete(delivered);
+        foreach (var line in later)
+        {
+            progress.Complete(line);
+        }
+
+        Assert.Equal(110, progress.Committed); // the end of the last line before the refused one
+        Assert.Equal(52, progress.PendingCount); // the refused line, the 50 after it and the skip marker
+        Assert.False(refused.Done);
+    }
 }

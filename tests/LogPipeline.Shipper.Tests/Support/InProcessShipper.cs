@@ -18,6 +18,12 @@ internal sealed class InProcessShipper : IAsyncDisposable
 
     public int ExitCode => _host.Services.GetRequiredService<ShipperExitCode>().Value;
 
+    /// <summary>The shipper asked the host to stop by itself (in a real process, the process then exits).</summary>
+    public bool StoppingByItself => _host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.IsCancellationRequested;
+
+    /// <summary>The pipeline service, for fault injection through its test hooks.</summary>
+    internal ShipperService Service => _host.Services.GetServices<IHostedService>().OfType<ShipperService>().Single();
+
     public static async Task<InProcessShipper> StartAsync(Dictionary<string, string?> config)
     {
         KafkaMockCluster.EnsureConfluentLoaded();

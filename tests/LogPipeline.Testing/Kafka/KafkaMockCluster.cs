@@ -115,7 +115,17 @@ public sealed unsafe class KafkaMockCluster : IDisposable
         }
     }
 
-    public void ClearRequestErrors() => RdKafkaNative.Functions.MockClearRequestErrors(_cluster);
+    /// <summary>Drops the errors still pushed for one API (<see cref="PushRequestErrors"/>).</summary>
+    public void ClearRequestErrors(short apiKey) => RdKafkaNative.Functions.MockClearRequestErrors(_cluster, apiKey);
+
+    /// <summary>Drops the errors still pushed for every API in <see cref="KafkaApiKey"/>.</summary>
+    public void ClearRequestErrors()
+    {
+        foreach (var apiKey in KafkaApiKey.All)
+        {
+            ClearRequestErrors(apiKey);
+        }
+    }
 
     public void Dispose()
     {
@@ -165,4 +175,7 @@ public static class KafkaApiKey
     public const short JoinGroup = 11;
     public const short Heartbeat = 12;
     public const short InitProducerId = 22;
+
+    internal static readonly short[] All =
+        [Produce, Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch, FindCoordinator, JoinGroup, Heartbeat, InitProducerId];
 }

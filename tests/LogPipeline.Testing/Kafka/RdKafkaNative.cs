@@ -41,7 +41,7 @@ internal static unsafe class RdKafkaNative
 
         public required delegate* unmanaged<IntPtr, short, nuint, int*, void> MockPushRequestErrorsArray { get; init; }
 
-        public required delegate* unmanaged<IntPtr, void> MockClearRequestErrors { get; init; }
+        public required delegate* unmanaged<IntPtr, short, void> MockClearRequestErrors { get; init; }
     }
 
     /// <summary>Finds the loadable librdkafka variant shipped with Confluent.Kafka.</summary>
@@ -100,7 +100,7 @@ internal static unsafe class RdKafkaNative
             MockBrokerSetUp = (delegate* unmanaged<IntPtr, int, int>)F("rd_kafka_mock_broker_set_up"),
             MockBrokerSetRtt = (delegate* unmanaged<IntPtr, int, int, int>)F("rd_kafka_mock_broker_set_rtt"),
             MockPushRequestErrorsArray = (delegate* unmanaged<IntPtr, short, nuint, int*, void>)F("rd_kafka_mock_push_request_errors_array"),
-            MockClearRequestErrors = (delegate* unmanaged<IntPtr, void>)F("rd_kafka_mock_clear_request_errors"),
+            MockClearRequestErrors = (delegate* unmanaged<IntPtr, short, void>)F("rd_kafka_mock_clear_request_errors"),
         };
     }
 }
