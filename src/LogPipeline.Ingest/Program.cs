@@ -26,7 +26,8 @@ switch (command)
             builder.Services.AddObservability(defaultPort: 9101);
             builder.Services.AddDocumentFactory(builder.Configuration);
             builder.Services.AddIngestPipeline(builder.Configuration);
-            return await HostRunner.RunAsync(builder.Build());
+            using var host = builder.Build();
+            return await HostRunner.RunAsync(host, () => host.Services.GetRequiredService<IngestExitCode>().Value);
         }
 
     case "setup" or "report":
