@@ -47,8 +47,11 @@ internal sealed class PipelineHarness : IAsyncDisposable
 
     public IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonObject> Documents => Es.Documents(DataStream);
 
-    /// <summary>Produces lines "line i" (or with "BAD" for the predicate) with the shipper's headers.</summary>
-    public async Task ProduceAsync(int from, int count, Func<int, bool>? bad = null, string source = "pod-a")
+    /// <summary>
+    /// Produces lines "line i" (or with "BAD" for the predicate, or what <paramref name="line"/> returns when not
+    /// null) with the shipper's headers.
+    /// </summary>
+    public async Task ProduceAsync(int from, int count, Func<int, bool>? bad = null, string source = "pod-a", Func<int, string?>? line = null)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {
@@ -58,11 +61,11 @@ internal sealed class PipelineHarness : IAsyncDisposable
         }).Build();
         for (var i = from; i < from + count; i++)
         {
-            var line = bad?.Invoke(i) == true ? $"BAD line {i}" : $"line {i}";
+            var text = line?.Invoke(i) ?? (bad?.Invoke(i) == true ? $"BAD line {i}" : $"line {i}");
             producer.Produce(Topic, new Message<byte[], byte[]>
             {
                 Key = Encoding.UTF8.GetBytes("file-" + (i % 7)),
-                Value = Encoding.UTF8.GetBytes(line),
+                Value = Encoding.UTF8.GetBytes(text),
                 Headers =
                 [
                     new Header(SourceHeaders.SourceHeader, Encoding.UTF8.GetBytes(source)),

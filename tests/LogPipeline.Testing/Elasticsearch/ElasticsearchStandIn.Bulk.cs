@@ -22,17 +22,7 @@ public sealed partial class ElasticsearchStandIn
             if (_failBulks > 0)
             {
                 _failBulks--;
-                return _failBulkStatus switch
-                {
-                    429 => Error(429, "es_rejected_execution_exception", "rejected execution of coordinating operation (stand-in)"),
-                    400 => Error(400, "illegal_argument_exception", "request rejected as a whole (stand-in)"),
-                    401 => Error(401, "security_exception", "missing authentication credentials for REST request [/_bulk] (stand-in)"),
-                    403 => Error(403, "security_exception", "action [indices:data/write/bulk[s]] is unauthorized for user [ingest] (stand-in)"),
-                    404 => Error(404, "index_not_found_exception", $"no such index [{pathIndex}] (stand-in)"),
-                    413 => new StandInResponse(413, null, Raw: []),
-                    200 => new StandInResponse(200, new JsonObject { ["errors"] = false, ["took"] = 1 }),
-                    _ => Error(_failBulkStatus, "unavailable_shards_exception", "primary shard is not active (stand-in)"),
-                };
+                return StatusError(_failBulkStatus, "/" + pathIndex + "/_bulk");
             }
 
             drop = _dropConnections > 0;
@@ -85,6 +75,20 @@ public sealed partial class ElasticsearchStandIn
 
         return new StandInResponse(200, null, Drop: drop, Raw: WriteBulkAnswer(errors, items));
     }
+
+    /// <summary>The answer Elasticsearch gives with <paramref name="status"/> for a request as a whole.</summary>
+    private static StandInResponse StatusError(int status, string path) => status switch
+    {
+        429 => Error(429, "es_rejected_execution_exception", "rejected execution of coordinating operation (stand-in)"),
+        400 => Error(400, "illegal_argument_exception", "request rejected as a whole (stand-in)"),
+        401 => Error(401, "security_exception", $"missing authentication credentials for REST request [{path}] (stand-in)"),
+        403 => Error(403, "security_exception", $"action [{path}] is unauthorized for user [ingest] (stand-in)"),
+        404 => Error(404, "index_not_found_exception", $"no such index for [{path}] (stand-in)"),
+        413 => new StandInResponse(413, null, Raw: []),
+        200 => new StandInResponse(200, new JsonObject { ["errors"] = false, ["took"] = 1 }),
+        503 when !path.Contains("_bulk", StringComparison.Ordinal) => Error(503, "master_not_discovered_exception", "no master node (stand-in)"),
+        _ => Error(status, "unavailable_shards_exception", "primary shard is not active (stand-in)"),
+    };
 
     /// <summary>Reads <c>{"op":{"_index":..,"_id":..}}</c>; other metadata is ignored.</summary>
     private static List<Range> SplitLines(ReadOnlySpan<byte> body)

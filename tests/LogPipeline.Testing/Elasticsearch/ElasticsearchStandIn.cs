@@ -43,6 +43,9 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly List<ItemRejection> _itemRejections = [];
     private int _failBulks;
+    private int _failRequests;
+    private int _failRequestStatus;
+    private string? _failRequestPrefix;
     private int _failBulkStatus;
     private int _dropConnections;
     private long _bulkRequests;
@@ -66,7 +69,10 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
     /// <summary>Its major: requests may ask for <c>compatible-with</c> this or the previous major.</summary>
     public int Major { get; }
 
-    /// <summary>Bytes of a request body at most (Elasticsearch's http.max_content_length); above it 413. 0 = no limit.</summary>
+    /// <summary>
+    /// Bytes of a <c>_bulk</c> body at most (Elasticsearch's http.max_content_length, which applies to every request;
+    /// here only to <c>_bulk</c>, so a small limit leaves template requests alone); above it 413. 0 = no limit.
+    /// </summary>
     public long MaxContentLength { get; set; }
 
     /// <summary>Artificial delay added before every response.</summary>
@@ -101,6 +107,21 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
     }
 
     /// <summary>
+    /// The next <paramref name="count"/> requests of any kind whose path starts with <paramref name="pathPrefix"/>
+    /// (null = every path, <c>GET /</c> included) answer <paramref name="status"/> with Elasticsearch's error for it
+    /// (e.g. 503 while the cluster has no master, 403 when the user lacks a privilege).
+    /// </summary>
+    public void FailNextRequests(int count, int status, string? pathPrefix = null)
+    {
+        lock (_gate)
+        {
+            _failRequests = count;
+            _failRequestStatus = status;
+            _failRequestPrefix = pathPrefix;
+        }
+    }
+
+    /// <summary>
     /// The next <paramref name="count"/> <c>_bulk</c> requests are processed (documents stored) and then the
     /// connection is cut in the middle of the response, as when a proxy or the node dies mid-answer.
     /// </summary>
@@ -131,6 +152,7 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
         lock (_gate)
         {
             _failBulks = 0;
+            _failRequests = 0;
             _dropConnections = 0;
             _itemRejections.Clear();
         }
@@ -224,8 +246,9 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
                 await Task.Delay(Latency, _stop.Token);
             }
 
-            var response = CheckMediaTypes(request.Headers["Accept"], request.ContentType, body.Length > 0)
-                           ?? (MaxContentLength > 0 && body.Length > MaxContentLength ? TooLarge(path) : null)
+            var response = InjectedFailure(path)
+                           ?? CheckMediaTypes(request.Headers["Accept"], request.ContentType, body.Length > 0)
+                           ?? (MaxContentLength > 0 && body.Length > MaxContentLength && path.EndsWith("/_bulk", StringComparison.Ordinal) ? TooLarge() : null)
                            ?? Route(request.HttpMethod, path, request.QueryString, body);
             await WriteAsync(context.Response, response);
         }
@@ -358,6 +381,21 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
         });
     }
 
+    private StandInResponse? InjectedFailure(string path)
+    {
+        lock (_gate)
+        {
+            if (_failRequests <= 0 || (_failRequestPrefix is not null && !path.StartsWith(_failRequestPrefix, StringComparison.Ordinal)))
+            {
+                return null;
+            }
+
+            _failRequests--;
+        }
+
+        return StatusError(_failRequestStatus, path);
+    }
+
     /// <summary>The <c>compatible-with</c> parameter of a vendor media type, or null.</summary>
     private static int? CompatibleWith(string? mediaType)
     {
@@ -380,13 +418,9 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
     }
 
     /// <summary>Elasticsearch's answer to a body above http.max_content_length: 413 without a body.</summary>
-    private StandInResponse TooLarge(string path)
+    private StandInResponse TooLarge()
     {
-        if (path.EndsWith("/_bulk", StringComparison.Ordinal))
-        {
-            Interlocked.Increment(ref _bulkRequests);
-        }
-
+        Interlocked.Increment(ref _bulkRequests);
         return new StandInResponse(413, null, Raw: []);
     }
 
