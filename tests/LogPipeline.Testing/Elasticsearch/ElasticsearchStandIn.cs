@@ -40,6 +40,11 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
     private readonly Dictionary<string, JsonObject> _componentTemplates = new(StringComparer.Ordinal);
     private readonly Dictionary<string, JsonObject> _ilmPolicies = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _dataStreams = new(StringComparer.Ordinal);
+
+    // Rolled-over backing indices: their documents live in _indices under the backing index name; the data
+    // stream's own entry in _indices is its write index.
+    private readonly Dictionary<string, string> _backingToStream = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<string>> _rolledOver = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly List<ItemRejection> _itemRejections = [];
     private int _failBulks;
@@ -161,13 +166,27 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
     }
 
     /// <summary>The stored documents of an index or data stream: _id → a copy of the source.</summary>
+    /// <remarks>
+    /// For a data stream: every backing index, by <c>_id</c> (the write index's copy wins); the extra copies a
+    /// rollover lets in are counted by <see cref="DocumentCount"/> and <c>_count</c>.
+    /// </remarks>
     public IReadOnlyDictionary<string, JsonObject> Documents(string index)
     {
         lock (_gate)
         {
-            return _indices.TryGetValue(index, out var docs)
-                ? docs.ToDictionary(kv => kv.Key, kv => (JsonObject)kv.Value.DeepClone(), StringComparer.Ordinal)
-                : new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+            var result = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+            foreach (var name in (_rolledOver.GetValueOrDefault(index) ?? []).Append(index))
+            {
+                if (_indices.TryGetValue(name, out var docs))
+                {
+                    foreach (var (id, doc) in docs)
+                    {
+                        result[id] = (JsonObject)doc.DeepClone();
+                    }
+                }
+            }
+
+            return result;
         }
     }
 
@@ -197,12 +216,36 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
         }
     }
 
+    /// <summary>Documents in a data stream over all its backing indices (a re-indexed <c>_id</c> counts once per index).</summary>
+    public int DocumentCount(string dataStream)
+    {
+        lock (_gate)
+        {
+            var count = _indices.TryGetValue(dataStream, out var write) ? write.Count : 0;
+            foreach (var backing in _rolledOver.GetValueOrDefault(dataStream) ?? [])
+            {
+                count += _indices[backing].Count;
+            }
+
+            return count;
+        }
+    }
+
+    /// <summary>The read-only backing indices of a data stream, oldest first (the write index is not listed).</summary>
+    public IReadOnlyList<string> RolledOverIndices(string dataStream)
+    {
+        lock (_gate)
+        {
+            return [.. _rolledOver.GetValueOrDefault(dataStream) ?? []];
+        }
+    }
+
     /// <summary>Names of the plain (non data stream) indices a write created.</summary>
     public IReadOnlyList<string> PlainIndices()
     {
         lock (_gate)
         {
-            return [.. _indices.Keys.Where(i => !_dataStreams.ContainsKey(i)).Order(StringComparer.Ordinal)];
+            return [.. _indices.Keys.Where(i => !_dataStreams.ContainsKey(i) && !_backingToStream.ContainsKey(i)).Order(StringComparer.Ordinal)];
         }
     }
 
@@ -459,6 +502,8 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
                 return Resource(method, _ilmPolicies, name, body.Value, null, null);
             case ["_data_stream", var name]:
                 return DataStream(method, name);
+            case [var name, "_rollover"] when method == "POST":
+                return Rollover(name);
             default:
                 return Error(400, "illegal_argument_exception", $"stand-in does not implement {method} {path}");
         }
@@ -557,7 +602,7 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
                         {
                             ["name"] = ds,
                             ["timestamp_field"] = new JsonObject { ["name"] = "@timestamp" },
-                            ["generation"] = 1,
+                            ["generation"] = (_rolledOver.GetValueOrDefault(ds)?.Count ?? 0) + 1,
                             ["status"] = "GREEN",
                             ["template"] = _dataStreams[ds],
                         });
@@ -567,6 +612,45 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// <c>POST &lt;data stream&gt;/_rollover</c>: the write index becomes a read-only backing index and a new, empty
+    /// write index takes the writes. As in Elasticsearch, <c>create</c> checks <c>_id</c> uniqueness in the write
+    /// index only (elastic/elasticsearch#44794), so a document re-sent after a rollover is indexed a second time.
+    /// </summary>
+    private StandInResponse Rollover(string name)
+    {
+        lock (_gate)
+        {
+            if (!_dataStreams.ContainsKey(name))
+            {
+                return Error(400, "illegal_argument_exception", $"rollover target [{name}] does not exist (stand-in models data streams only)");
+            }
+
+            var rolled = _rolledOver.TryGetValue(name, out var list) ? list : _rolledOver[name] = [];
+            var old = BackingIndexName(name, rolled.Count + 1);
+            _indices[old] = _indices.TryGetValue(name, out var write) ? write : new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+            _indices[name] = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+            _backingToStream[old] = name;
+            rolled.Add(old);
+            return new StandInResponse(200, new JsonObject
+            {
+                ["acknowledged"] = true,
+                ["shards_acknowledged"] = true,
+                ["old_index"] = old,
+                ["new_index"] = BackingIndexName(name, rolled.Count + 1),
+                ["rolled_over"] = true,
+                ["dry_run"] = false,
+            });
+        }
+    }
+
+    private static string BackingIndexName(string dataStream, int generation) =>
+        $".ds-{dataStream}-2026.01.01-{generation.ToString("000000", System.Globalization.CultureInfo.InvariantCulture)}";
+
+    /// <summary>True when <paramref name="index"/> is matched by the expression itself or is a backing index of a data stream it matches. Under the lock.</summary>
+    private bool MatchesIndexOrStream(string expression, string index) =>
+        Matches(expression, index) || (_backingToStream.TryGetValue(index, out var stream) && Matches(expression, stream));
 
     private static JsonObject Shards() => new() { ["total"] = 1, ["successful"] = 1, ["failed"] = 0 };
 
