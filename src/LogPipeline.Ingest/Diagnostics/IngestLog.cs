@@ -56,8 +56,8 @@ internal static partial class IngestLog
     [LoggerMessage(EventId = 206, Level = LogLevel.Error, Message = "_bulk refused as a whole ({Cause}: {Reason}); the batch is kept and retried, nothing is dead-lettered or committed until it succeeds ({Suppressed} more such failures since the last message)")]
     public static partial void BulkRefused(ILogger logger, string cause, string reason, long suppressed);
 
-    [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "_bulk of {Count} documents too large (413); sending it in two halves")]
-    public static partial void BulkSplit(ILogger logger, int count);
+    [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "_bulk of {Count} documents too large (413); sending it in two halves ({Suppressed} more splits since the last message)")]
+    public static partial void BulkSplit(ILogger logger, int count, long suppressed);
 
     [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Elasticsearch {Version} at {Url}: speaking compatible-with={Major}; index template {Template} {TemplateState}")]
     public static partial void ElasticsearchReady(ILogger logger, Version version, string url, int major, string template, string templateState);

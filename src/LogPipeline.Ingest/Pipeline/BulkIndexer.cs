@@ -34,6 +34,7 @@ internal sealed class BulkIndexer
     private readonly Backoff _backoff;
     private readonly TimeProvider _time;
     private readonly LogThrottle _refusalLog;
+    private readonly LogThrottle _splitLog;
     private readonly ILogger _logger;
 
     /// <param name="major">The server's major version: the compatibility media types sent (see ElasticsearchCompatibility).</param>
@@ -67,6 +68,7 @@ internal sealed class BulkIndexer
         _backoff = backoff;
         _time = time;
         _refusalLog = new LogThrottle(time, RefusalLogInterval);
+        _splitLog = new LogThrottle(time, RefusalLogInterval);
         _logger = logger;
     }
 
@@ -230,7 +232,11 @@ internal sealed class BulkIndexer
             return;
         }
 
-        IngestLog.BulkSplit(_logger, pending.Count);
+        if (_splitLog.TryEnter(out var suppressed))
+        {
+            IngestLog.BulkSplit(_logger, pending.Count, suppressed);
+        }
+
         var half = pending.Count / 2;
         await SendDocumentsAsync(batch, pending[..half], whole: false, deadLetters, abandon);
         await SendDocumentsAsync(batch, pending[half..], whole: false, deadLetters, abandon);
