@@ -83,7 +83,8 @@ internal sealed class PipelineHarness : IAsyncDisposable
     public static string ExpectedId(int i, string source = "pod-a") =>
         DocumentId.FromSource(source, "2049:1234:" + (i % 7), i * 100L);
 
-    public Worker NewWorker(Action<IndexingOptions>? configure = null, IDocumentFactory? factory = null, Action<KafkaConsumerOptions>? kafka = null)
+    public Worker NewWorker(
+        Action<IndexingOptions>? configure = null, IDocumentFactory? factory = null, Action<KafkaConsumerOptions>? kafka = null, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
     {
         var indexing = new IndexingOptions
         {
@@ -121,7 +122,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
             metrics,
             health,
             TimeProvider.System,
-            NullLoggerFactory.Instance);
+            loggers ?? NullLoggerFactory.Instance);
         return new Worker(pipeline, metrics, health, registry);
     }
 

@@ -62,6 +62,27 @@ public sealed class WholeRequestFailureTests
     }
 
     [Fact]
+    public async Task A_refusal_is_logged_as_an_error_naming_status_type_and_reason_at_most_once_per_interval()
+    {
+        await using var h = PipelineHarness.Start();
+        await h.ProduceAsync(0, 500);
+        h.Es.FailNextBulkRequests(int.MaxValue, 403);
+        var loggers = new CapturingLoggers();
+        await using var worker = h.NewWorker(o => o.MaxRetryBackoff = o.InitialRetryBackoff, loggers: loggers).Start();
+        await PipelineHarness.WaitUntilAsync(() => worker.Metrics.BulkFailures("http_403").Value >= 20, Patience, "20 refused requests");
+
+        // 20 refusals within a few seconds, logged once (the interval is 10 s): the first names the cause.
+        var refusals = loggers.Entries.Where(e => e.EventId == 206).ToList();
+        var first = Assert.Single(refusals);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Error, first.Level);
+        Assert.Contains("http_403", first.Message, StringComparison.Ordinal);
+        Assert.Contains("HTTP 403 security_exception: action [", first.Message, StringComparison.Ordinal);
+        Assert.Contains("is unauthorized", first.Message, StringComparison.Ordinal);
+        Assert.Equal(0, worker.Metrics.DeadLetteredIndex.Value);
+        h.Es.ClearFaults();
+    }
+
+    [Fact]
     public async Task A_413_splits_the_batch_until_it_fits_and_dead_letters_only_the_document_that_never_fits()
     {
         const int count = 1200;
