@@ -149,8 +149,9 @@ internal sealed class ConsumeLoop
         }
         finally
         {
-            // After a fatal error the consumer can neither commit nor leave the group: stop as after abort
-            // (nothing more is stored or committed; in-flight batches are abandoned and consumed again after the restart).
+            // After a fatal error the consumer instance is unusable: stop as after abort. Nothing more is stored (what
+            // librdkafka may still commit when the consumer is destroyed was stored before, so it is indexed);
+            // in-flight batches are abandoned and consumed again after the restart.
             if (!abort.IsCancellationRequested && _fatal is null)
             {
                 // Tracked and counted in flight: they must reach the workers for the drain to complete them.
