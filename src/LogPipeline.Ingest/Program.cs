@@ -26,7 +26,9 @@ switch (command)
             builder.Services.AddObservability(defaultPort: 9101);
             builder.Services.AddDocumentFactory(builder.Configuration);
             builder.Services.AddIngestPipeline(builder.Configuration);
-            return await HostRunner.RunAsync(builder.Build());
+            var host = builder.Build();
+            var exitCode = host.Services.GetRequiredService<IngestExitCode>();
+            return await HostRunner.RunAsync(host, () => exitCode.Value);
         }
 
     case "setup" or "report":

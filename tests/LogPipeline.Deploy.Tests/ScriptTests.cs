@@ -68,7 +68,7 @@ public sealed class ScriptTests
         var deployment = Repo.Read("k8s/base/ingest/deployment.yaml");
         Assert.Contains("/_security/user/logpipeline_ingest", script, StringComparison.Ordinal);
         Assert.Contains("value: logpipeline_ingest", deployment, StringComparison.Ordinal);
-        Assert.Contains("logs-nginx.access-*", script, StringComparison.Ordinal);
+        Assert.Contains("logs-logpipeline.nginx-*", script, StringComparison.Ordinal);
         Assert.Contains("/_security/user/kibana_system/_password", script, StringComparison.Ordinal);
     }
 

@@ -33,9 +33,9 @@ es POST /_security/user/kibana_system/_password "{\"password\":\"${KIBANA_SYSTEM
 
 # The ingest worker only appends documents to its data stream.
 es PUT /_security/role/logpipeline_ingest '{
-  "cluster": ["monitor"],
+  "cluster": ["monitor", "manage_index_templates"],
   "indices": [{
-    "names": ["logs-nginx.access-*"],
+    "names": ["logs-logpipeline.nginx-*"],
     "privileges": ["create_doc", "auto_configure", "view_index_metadata", "read"]
   }]
 }'

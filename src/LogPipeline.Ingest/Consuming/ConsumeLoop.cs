@@ -42,6 +42,7 @@ internal sealed class ConsumeLoop
     private int _pausedPartitions;
     private long _saturatedSince = -1;
     private long _lastPollTimestamp;
+    private Error? _fatal;
 
     public ConsumeLoop(KafkaConsumerOptions options, KafkaSecurityOptions security, IndexingOptions indexing, IngestMetrics metrics, TimeProvider time, ILogger logger)
     {
@@ -85,13 +86,19 @@ internal sealed class ConsumeLoop
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
             .SetPartitionsRevokedHandler(OnRevoked)
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
-            .SetErrorHandler((_, error) => IngestLog.KafkaError(_logger, error.Reason, error.IsFatal))
+            .SetErrorHandler((_, error) =>
+            {
+                if (!OnFatal(error))
+                {
+                    IngestLog.KafkaError(_logger, error.Reason, error.IsFatal);
+                }
+            })
             .Build();
         consumer.Subscribe(_options.Topic);
         var nextLag = _time.GetTimestamp();
         try
         {
-            while (!stop.IsCancellationRequested && !abort.IsCancellationRequested)
+            while (!stop.IsCancellationRequested && !abort.IsCancellationRequested && _fatal is null)
             {
                 ApplyCompletions(consumer);
                 if (Hold())
@@ -111,7 +118,11 @@ internal sealed class ConsumeLoop
                 }
                 catch (ConsumeException ex)
                 {
-                    IngestLog.KafkaError(_logger, ex.Error.Reason, ex.Error.IsFatal);
+                    if (!OnFatal(ex.Error))
+                    {
+                        IngestLog.KafkaError(_logger, ex.Error.Reason, ex.Error.IsFatal);
+                    }
+
                     continue;
                 }
 
@@ -130,10 +141,18 @@ internal sealed class ConsumeLoop
                     nextLag = _time.GetTimestamp() + _time.TimestampFrequency;
                 }
             }
+
+            if (_fatal is { } fatal)
+            {
+                throw new KafkaFatalException($"Fatal Kafka consumer error: {fatal.Reason} ({fatal.Code})");
+            }
         }
         finally
         {
-            if (!abort.IsCancellationRequested)
+            // After a fatal error the consumer instance is unusable: stop as after abort. Nothing more is stored (what
+            // librdkafka may still commit when the consumer is destroyed was stored before, so it is indexed);
+            // in-flight batches are abandoned and consumed again after the restart.
+            if (!abort.IsCancellationRequested && _fatal is null)
             {
                 // Tracked and counted in flight: they must reach the workers for the drain to complete them.
                 FlushAll();
@@ -144,13 +163,33 @@ internal sealed class ConsumeLoop
                 writer.TryComplete();
             }
 
-            if (!abort.IsCancellationRequested)
+            if (!abort.IsCancellationRequested && _fatal is null)
             {
                 Drain(consumer, abandon);
                 consumer.Close();
                 IngestLog.Stopped(_logger);
             }
         }
+    }
+
+    /// <summary>
+    /// Remembers a fatal error (the loop ends on it, see <see cref="Run"/>) and logs it once; false for any other
+    /// error. On the consume thread (librdkafka serves the error callback inside Consume).
+    /// </summary>
+    private bool OnFatal(Error error)
+    {
+        if (!error.IsFatal)
+        {
+            return false;
+        }
+
+        if (_fatal is null)
+        {
+            _fatal = error;
+            IngestLog.KafkaFatal(_logger, error.Reason, error.Code);
+        }
+
+        return true;
     }
 
     private bool HasPending

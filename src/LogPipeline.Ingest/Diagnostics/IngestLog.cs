@@ -53,6 +53,24 @@ internal static partial class IngestLog
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Dead-letter produce failed ({Reason}); retrying")]
     public static partial void DeadLetterRetry(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 206, Level = LogLevel.Error, Message = "_bulk refused as a whole ({Cause}: {Reason}); the batch is kept and retried, nothing is dead-lettered or committed until it succeeds ({Suppressed} more such failures since the last message)")]
+    public static partial void BulkRefused(ILogger logger, string cause, string reason, long suppressed);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Warning, Message = "_bulk of {Count} documents too large (413); sending it in two halves ({Suppressed} more splits since the last message)")]
+    public static partial void BulkSplit(ILogger logger, int count, long suppressed);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Elasticsearch {Version} at {Url}: speaking compatible-with={Major}; index template {Template} {TemplateState}")]
+    public static partial void ElasticsearchReady(ILogger logger, Version version, string url, int major, string template, string templateState);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Elasticsearch not usable yet at start ({Reason}); retry {Attempt} in {DelayMs} ms")]
+    public static partial void ElasticsearchStartRetry(ILogger logger, string reason, int attempt, long delayMs);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Critical, Message = "Elasticsearch refused the worker at start: {Reason}")]
+    public static partial void ElasticsearchRefused(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Critical, Message = "Fatal Kafka consumer error: {Reason} ({Code}); stopping without committing anything not indexed")]
+    public static partial void KafkaFatal(ILogger logger, string reason, Confluent.Kafka.ErrorCode code);
+
     [LoggerMessage(EventId = 205, Level = LogLevel.Critical, Message = "Pipeline stage {Stage} failed")]
     public static partial void StageFailed(ILogger logger, string stage, Exception exception);
 }

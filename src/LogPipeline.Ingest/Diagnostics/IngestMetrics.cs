@@ -8,6 +8,14 @@ namespace LogPipeline.Ingest.Diagnostics;
 /// </summary>
 public sealed class IngestMetrics
 {
+    /// <summary>
+    /// Every cause a whole-request failure is counted under: the HTTP status (4xx ones by name, since each needs a
+    /// different fix), <c>no_items</c> for a 200 without one result per document, <c>connection</c> for no answer.
+    /// </summary>
+    public static readonly string[] BulkFailureCauses =
+        ["http_400", "http_401", "http_403", "http_404", "http_413", "http_429", "http_5xx", "http_other", "no_items", "connection"];
+
+    private readonly Dictionary<string, Counter> _bulkFailures = new(StringComparer.Ordinal);
     private long _lag;
     private long _inFlight;
 
@@ -21,6 +29,11 @@ public sealed class IngestMetrics
         BulkRetries = registry.Counter("logpipeline_ingest_retries_total", "Retries, by kind.", ("kind", "request"));
         ItemRetries = registry.Counter("logpipeline_ingest_retries_total", "Retries, by kind.", ("kind", "item"));
         DeadLetterRetries = registry.Counter("logpipeline_ingest_retries_total", "Retries, by kind.", ("kind", "dead_letter"));
+        foreach (var cause in BulkFailureCauses)
+        {
+            _bulkFailures[cause] = registry.Counter("logpipeline_ingest_bulk_failures_total", "_bulk requests that failed as a whole (retried; the batch's offsets are kept), by cause.", ("cause", cause));
+        }
+
         BulkRequests = registry.Counter("logpipeline_ingest_bulk_requests_total", "_bulk requests sent (including retries).");
         Committed = registry.Counter("logpipeline_ingest_offsets_stored_total", "Messages whose offset was stored for commit (everything before them is done).");
         BulkLatency = registry.Histogram("logpipeline_ingest_bulk_duration_seconds", "Duration of one _bulk request.", [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
@@ -46,6 +59,9 @@ public sealed class IngestMetrics
     public Counter DeadLetterRetries { get; }
 
     public Counter BulkRequests { get; }
+
+    /// <summary>The failure counter of one of <see cref="BulkFailureCauses"/>.</summary>
+    public Counter BulkFailures(string cause) => _bulkFailures[cause];
 
     public Counter Committed { get; }
 

@@ -9,18 +9,21 @@ internal readonly record struct BulkItemStatus(int Status, string? ErrorType, st
 }
 
 /// <summary>
-/// Reads a <c>_bulk</c> answer with a forward-only reader: when <c>errors</c> is false (the common case) it
-/// stops there; otherwise it collects each item's status and error, skipping everything else.
+/// Reads a <c>_bulk</c> answer with a forward-only reader: it always counts the items (an answer without one
+/// result per document proves nothing about the documents); when <c>errors</c> is false (the common case) it
+/// skips their contents, otherwise it collects each item's status and error, skipping everything else.
 /// </summary>
 internal static class BulkResponseParser
 {
     /// <summary>
-    /// Returns true when the answer could be read. <paramref name="allSucceeded"/> is true when Elasticsearch
-    /// said <c>errors:false</c> before listing the items; else <paramref name="items"/> holds one entry per item.
+    /// Returns true when the answer could be read and has an <c>items</c> array, whose length is
+    /// <paramref name="count"/>. <paramref name="allSucceeded"/> is true when Elasticsearch said <c>errors:false</c>
+    /// before listing the items; else <paramref name="items"/> holds one entry per item.
     /// </summary>
-    public static bool TryParse(ReadOnlySpan<byte> json, List<BulkItemStatus> items, out bool allSucceeded)
+    public static bool TryParse(ReadOnlySpan<byte> json, List<BulkItemStatus> items, out bool allSucceeded, out int count)
     {
         allSucceeded = false;
+        count = 0;
         items.Clear();
         var reader = new Utf8JsonReader(json);
         try
@@ -39,7 +42,6 @@ internal static class BulkResponseParser
                     if (reader.TokenType == JsonTokenType.False && !sawItems)
                     {
                         allSucceeded = true;
-                        return true;
                     }
                 }
                 else if (reader.ValueTextEquals("items"u8))
@@ -53,6 +55,13 @@ internal static class BulkResponseParser
 
                     while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
                     {
+                        count++;
+                        if (allSucceeded)
+                        {
+                            reader.Skip();
+                            continue;
+                        }
+
                         reader.Read(); // the action name: create / index
                         reader.Read(); // its object
                         items.Add(ReadItem(ref reader));

@@ -21,8 +21,15 @@ public sealed class ElasticsearchOptions
     /// <summary>PEM CA certificate that signed the cluster's HTTP certificate.</summary>
     public string? CaCertificatePath { get; set; }
 
+    /// <summary>
+    /// Our own dataset, so that neither the data stream nor its template (<c>logs-logpipeline.nginx</c>) collide
+    /// with Elastic's nginx integration (<c>logs-nginx.access-*</c>, installed by Fleet).
+    /// </summary>
+    public const string DefaultDataStream = "logs-logpipeline.nginx-default";
+
+    /// <summary>Target data stream <c>logs-&lt;dataset&gt;-&lt;namespace&gt;</c>; the index template is named after <c>logs-&lt;dataset&gt;</c>.</summary>
     [Required]
-    public string DataStream { get; set; } = "logs-nginx.access-default";
+    public string DataStream { get; set; } = DefaultDataStream;
 
     /// <summary>Validation errors, each naming its configuration key.</summary>
     public IEnumerable<string> Validate()
@@ -46,9 +53,12 @@ public sealed class ElasticsearchOptions
             yield return $"Elasticsearch:CaCertificatePath '{CaCertificatePath}' does not exist.";
         }
 
-        if (string.IsNullOrWhiteSpace(DataStream) || !DataStream.StartsWith("logs-", StringComparison.Ordinal) || DataStream.Count(c => c == '-') < 2)
+        // The data stream naming scheme: neither the dataset nor the namespace contains '-', so the template
+        // name and pattern (logs-<dataset>, logs-<dataset>-*) follow from the name unambiguously.
+        var dataStream = DataStream ?? string.Empty;
+        if (dataStream.Split('-') is not ["logs", { Length: > 0 }, { Length: > 0 }] || !string.Equals(dataStream, dataStream.ToLowerInvariant(), StringComparison.Ordinal))
         {
-            yield return $"Elasticsearch:DataStream '{DataStream}' must look like logs-<dataset>-<namespace>.";
+            yield return $"Elasticsearch:DataStream '{DataStream}' must look like logs-<dataset>-<namespace> (lower case, no '-' inside the dataset or namespace), e.g. {DefaultDataStream}.";
         }
     }
 

@@ -5,6 +5,7 @@ using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Setup;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,12 +15,16 @@ namespace LogPipeline.Ingest.Pipeline;
 /// Wires the stages with bounded channels and runs them:
 /// consume thread → (per-partition) processing workers → batches → indexers → completions → consume thread.
 /// The in-flight limit (pause) bounds everything between the consumer and the completions.
+/// Before any of it starts, Elasticsearch is checked: its version decides the compatibility headers, and the
+/// index template is installed when missing (the same code as <c>setup</c>), so the first write cannot create the
+/// data stream from another template. The consumer joins the group only after that.
 /// </summary>
 internal sealed class IngestPipeline(
     IOptions<KafkaConsumerOptions> kafka,
     IOptions<KafkaSecurityOptions> security,
     IOptions<IndexingOptions> indexing,
     IOptions<ElasticsearchOptions> elasticsearch,
+    IOptions<LifecycleOptions> lifecycle,
     IDocumentFactory factory,
     IngestMetrics metrics,
     ElasticsearchHealth health,
@@ -34,13 +39,30 @@ internal sealed class IngestPipeline(
 
     /// <summary>
     /// Runs until <paramref name="stop"/> (graceful: drain, commit, leave the group) or <paramref name="abort"/>
-    /// (immediate: nothing in flight is committed, as after a crash). A failing stage fails the whole run.
+    /// (immediate: nothing in flight is committed, as after a crash). A failing stage fails the whole run;
+    /// a refusal by Elasticsearch at start throws <see cref="ElasticsearchRefusedException"/>, a fatal consumer
+    /// error <see cref="KafkaFatalException"/>.
     /// </summary>
     public async Task RunAsync(CancellationToken stop, CancellationToken abort)
     {
         await Task.Yield();
         var options = indexing.Value;
         var kafkaOptions = kafka.Value;
+        var backoff = new Backoff(options, time);
+        int major;
+        using (var starting = CancellationTokenSource.CreateLinkedTokenSource(stop, abort))
+        {
+            try
+            {
+                major = await PrepareElasticsearchAsync(backoff, starting.Token);
+            }
+            catch (OperationCanceledException) when (starting.IsCancellationRequested)
+            {
+                // Stopped before anything was consumed: nothing to drain or commit.
+                return;
+            }
+        }
+
         using var consumeAbort = CancellationTokenSource.CreateLinkedTokenSource(abort);
         using var abandon = CancellationTokenSource.CreateLinkedTokenSource(abort);
         // No gzip on _bulk bodies: compressing ~1 KB per document costs more CPU than parsing and enriching
@@ -53,9 +75,8 @@ internal sealed class IngestPipeline(
         using var producer = new ProducerBuilder<byte[], byte[]>(KafkaClientConfigs.DeadLetterProducer(kafkaOptions, security.Value))
             .SetErrorHandler((_, error) => IngestLog.KafkaError(_logger, error.Reason, error.IsFatal))
             .Build();
-        var backoff = new Backoff(options, time);
         var deadLetters = new DeadLetterPublisher(producer, kafkaOptions.EffectiveDeadLetterTopic, metrics, backoff, _logger);
-        var indexer = new BulkIndexer(client, elasticsearch.Value.DataStream, options, deadLetters, metrics, health, backoff, time, _logger);
+        var indexer = new BulkIndexer(client, elasticsearch.Value.DataStream, major, options, deadLetters, metrics, health, backoff, time, _logger);
         IngestLog.Starting(_logger, kafkaOptions.Topic, kafkaOptions.GroupId, kafkaOptions.BootstrapServers!, kafkaOptions.EffectiveDeadLetterTopic);
 
         var queues = Enumerable.Range(0, options.ProcessingParallelism)
@@ -146,6 +167,43 @@ internal sealed class IngestPipeline(
         if (failure is not null)
         {
             throw new InvalidOperationException("An ingest pipeline stage failed.", failure);
+        }
+    }
+
+    /// <summary>
+    /// Reads the server's version and makes sure the index template exists; an outage (unreachable, 429, 5xx) is
+    /// retried with backoff while readiness says why, a refusal (unsupported version, 401, 403, a rejected
+    /// template) throws. Returns the server's major.
+    /// </summary>
+    private async Task<int> PrepareElasticsearchAsync(Backoff backoff, CancellationToken cancellationToken)
+    {
+        var options = elasticsearch.Value;
+        var es = new ElasticsearchRawClient(options);
+        var names = TemplateNames.For(options.DataStream);
+        var url = ElasticsearchOptions.Redact(options.Url!);
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var version = await es.CheckClusterAsync(cancellationToken);
+                var installed = await IndexTemplateInstaller.EnsureAsync(es, names, lifecycle.Value.Retention, cancellationToken);
+                health.Succeeded();
+                IngestLog.ElasticsearchReady(_logger, version, url, version.Major, names.IndexTemplate, installed ? "installed" : "present");
+                return version.Major;
+            }
+            catch (SetupException ex) when (ex.Retriable)
+            {
+                health.Failed("starting: " + ex.Message);
+                var delay = backoff.Delay(attempt);
+                IngestLog.ElasticsearchStartRetry(_logger, ex.Message, attempt + 1, (long)delay.TotalMilliseconds);
+                await Task.Delay(delay, time, cancellationToken);
+            }
+            catch (SetupException ex)
+            {
+                health.Failed("refused: " + ex.Message);
+                IngestLog.ElasticsearchRefused(_logger, ex.Message);
+                throw new ElasticsearchRefusedException(ex.Message, ex);
+            }
         }
     }
 

@@ -8,7 +8,7 @@ namespace LogPipeline.Ingest.Reporting;
 /// </summary>
 public static class NginxPanels
 {
-    public const string DataViewPattern = "logs-nginx.access-*";
+    public const string DataViewPattern = "logs-logpipeline.nginx-*";
 
     public static IReadOnlyList<NamedRange> StatusClasses { get; } =
     [

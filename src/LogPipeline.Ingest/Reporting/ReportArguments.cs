@@ -6,7 +6,7 @@ namespace LogPipeline.Ingest.Reporting;
 internal sealed record ReportArguments(DateTimeOffset From, DateTimeOffset To, bool Json, string? Index)
 {
     public const string Usage =
-        "usage: logpipeline-ingest report [--last 24h | --from 2024-05-01T00:00:00Z [--to 2024-05-02T00:00:00Z]] [--format text|json] [--index logs-nginx.access-*]";
+        "usage: logpipeline-ingest report [--last 24h | --from 2024-05-01T00:00:00Z [--to 2024-05-02T00:00:00Z]] [--format text|json] [--index logs-logpipeline.nginx-*]";
 
     /// <summary>Parses <paramref name="args"/>; on failure returns null and the reason.</summary>
     public static ReportArguments? Parse(string[] args, DateTimeOffset now, out string? error)

@@ -4,17 +4,17 @@ using LogPipeline.Ingest.Indexing;
 namespace LogPipeline.Ingest.Setup;
 
 /// <summary>
-/// The component and index templates for <c>logs-nginx.access-*</c>: the ECS mapping of every field the worker
-/// writes (<see cref="EcsFields"/>), index settings, and the data stream lifecycle (retention).
+/// The component and index templates for the data stream's <c>&lt;type&gt;-&lt;dataset&gt;-*</c> (names in
+/// <see cref="TemplateNames"/>): the ECS mapping of every field the worker writes (<see cref="EcsFields"/>), index
+/// settings, and the data stream lifecycle (retention).
 /// </summary>
 public static class IndexTemplates
 {
-    public const string IndexTemplateName = "logs-nginx.access";
-    public const string MappingsComponentName = "logs-nginx.access@mappings";
-    public const string SettingsComponentName = "logs-nginx.access@settings";
-    public const string IndexPattern = "logs-nginx.access-*";
-
-    /// <summary>Above the built-in <c>logs-*-*</c> template (priority 100), so ours wins for our data stream.</summary>
+    /// <summary>
+    /// Above the built-in <c>logs-*-*</c> template (priority 100), so ours wins for our data stream. Fleet's
+    /// integrations use 200 as well, which is why our dataset (<c>logpipeline.nginx</c>) is our own: two
+    /// templates of one priority must not have overlapping patterns.
+    /// </summary>
     public const int Priority = 200;
 
     /// <summary>Field → Elasticsearch mapping type. Every <see cref="EcsFields"/> constant has an entry (a test checks).</summary>
@@ -78,7 +78,7 @@ public static class IndexTemplates
     /// <summary>Kept in _source for reprocessing but neither indexed nor aggregatable (ECS: event.original).</summary>
     private static readonly HashSet<string> NotIndexed = new(StringComparer.Ordinal) { EcsFields.EventOriginal };
 
-    /// <summary>Body of <c>PUT _component_template/logs-nginx.access@mappings</c>.</summary>
+    /// <summary>Body of <c>PUT _component_template/&lt;type-dataset&gt;@mappings</c>.</summary>
     public static JsonObject MappingsComponent()
     {
         var properties = new JsonObject();
@@ -117,7 +117,7 @@ public static class IndexTemplates
         };
     }
 
-    /// <summary>Body of <c>PUT _component_template/logs-nginx.access@settings</c>.</summary>
+    /// <summary>Body of <c>PUT _component_template/&lt;type-dataset&gt;@settings</c>.</summary>
     public static JsonObject SettingsComponent() => new()
     {
         ["template"] = new JsonObject
@@ -136,13 +136,13 @@ public static class IndexTemplates
         ["_meta"] = Meta(),
     };
 
-    /// <summary>Body of <c>PUT _index_template/logs-nginx.access</c>; <paramref name="retention"/> like <c>30d</c>.</summary>
-    public static JsonObject IndexTemplate(string retention) => new()
+    /// <summary>Body of <c>PUT _index_template/&lt;type-dataset&gt;</c>; <paramref name="retention"/> like <c>30d</c>.</summary>
+    public static JsonObject IndexTemplate(TemplateNames names, string retention) => new()
     {
-        ["index_patterns"] = new JsonArray(IndexPattern),
+        ["index_patterns"] = new JsonArray(names.Pattern),
         ["data_stream"] = new JsonObject(),
         ["priority"] = Priority,
-        ["composed_of"] = new JsonArray(SettingsComponentName, MappingsComponentName),
+        ["composed_of"] = new JsonArray(names.SettingsComponent, names.MappingsComponent),
         ["template"] = new JsonObject
         {
             ["lifecycle"] = Lifecycle(retention),

@@ -62,12 +62,10 @@ public static class SetupCommand
         var version = await es.CheckClusterAsync(ct);
         await stdout.WriteLineAsync($"Elasticsearch {version} at {ElasticsearchOptions.Redact(options.Url!)}");
 
-        // Components first: the index template refers to them and Elasticsearch checks that they exist.
-        await es.SendAsync(EsMethod.PUT, "/_component_template/" + Uri.EscapeDataString(IndexTemplates.SettingsComponentName), IndexTemplates.SettingsComponent(), ct);
-        await es.SendAsync(EsMethod.PUT, "/_component_template/" + Uri.EscapeDataString(IndexTemplates.MappingsComponentName), IndexTemplates.MappingsComponent(), ct);
-        await es.SendAsync(EsMethod.PUT, "/_index_template/" + Uri.EscapeDataString(IndexTemplates.IndexTemplateName), IndexTemplates.IndexTemplate(lifecycle.Retention), ct);
+        var names = TemplateNames.For(options.DataStream);
+        await IndexTemplateInstaller.PutAsync(es, names, lifecycle.Retention, ct);
         await stdout.WriteLineAsync(
-            $"templates: {IndexTemplates.SettingsComponentName}, {IndexTemplates.MappingsComponentName}, {IndexTemplates.IndexTemplateName} ({IndexTemplates.IndexPattern}, retention {lifecycle.Retention})");
+            $"templates: {names.SettingsComponent}, {names.MappingsComponent}, {names.IndexTemplate} ({names.Pattern}, retention {lifecycle.Retention})");
 
         // A template change reaches only new backing indices; an existing data stream gets the retention directly.
         var dataStream = "/_data_stream/" + Uri.EscapeDataString(options.DataStream);

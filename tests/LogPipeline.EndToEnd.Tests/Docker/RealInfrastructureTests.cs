@@ -74,8 +74,8 @@ public sealed class RealInfrastructureTests
         do
         {
             await Task.Delay(TimeSpan.FromSeconds(2), token);
-            await http.PostAsync(new Uri("logs-nginx.access-default/_refresh", UriKind.Relative), null, token);
-            var hits = await http.GetFromJsonAsync<JsonObject>(new Uri("logs-nginx.access-default/_search?size=10000&_source=url", UriKind.Relative), token);
+            await http.PostAsync(new Uri("logs-logpipeline.nginx-default/_refresh", UriKind.Relative), null, token);
+            var hits = await http.GetFromJsonAsync<JsonObject>(new Uri("logs-logpipeline.nginx-default/_search?size=10000&_source=url", UriKind.Relative), token);
             var docs = hits!["hits"]!["hits"]!.AsArray().ToDictionary(h => h!["_id"]!.GetValue<string>(), h => h!["_source"]!.AsObject());
             report = DeliveryReport.FromDocuments(generator.Written, docs);
         }

@@ -13,7 +13,7 @@ internal sealed class Pipeline : IAsyncDisposable
 {
     public const string Topic = "nginx-access";
     public const string DeadLetterTopic = "nginx-access-dlq";
-    public const string DataStream = "logs-nginx.access-default";
+    public const string DataStream = "logs-logpipeline.nginx-default";
     public const string SourceName = "e2e-pod";
 
     private readonly List<WorkerProcess> _processes = [];

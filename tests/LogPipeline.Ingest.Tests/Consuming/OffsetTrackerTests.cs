@@ -72,11 +72,21 @@ public sealed class DocumentIdTests
 public sealed class BulkResponseParserTests
 {
     [Fact]
-    public void Errors_false_short_circuits()
+    public void Errors_false_skips_the_items_but_counts_them()
     {
         var items = new List<BulkItemStatus>();
-        Assert.True(BulkResponseParser.TryParse("""{"errors":false,"took":3,"items":[{"create":{"status":201}}]}"""u8, items, out var all));
+        Assert.True(BulkResponseParser.TryParse("""{"errors":false,"took":3,"items":[{"create":{"status":201}},{"create":{"status":201,"_shards":{"total":1}}}]}"""u8, items, out var all, out var count));
         Assert.True(all);
+        Assert.Equal(2, count);
+        Assert.Empty(items);
+    }
+
+    [Fact]
+    public void An_answer_without_items_is_not_a_success()
+    {
+        // errors:false alone proves nothing about the documents (a proxy, a filtered or truncated answer).
+        Assert.False(BulkResponseParser.TryParse("""{"errors":false,"took":1}"""u8, [], out _, out _));
+        Assert.False(BulkResponseParser.TryParse("""{}"""u8, [], out _, out _));
     }
 
     [Fact]
@@ -90,8 +100,9 @@ public sealed class BulkResponseParserTests
               {"create":{"_id":"d","status":429,"error":{"type":"es_rejected_execution_exception","reason":"busy"}}}]}
             """u8;
         var items = new List<BulkItemStatus>();
-        Assert.True(BulkResponseParser.TryParse(json, items, out var all));
+        Assert.True(BulkResponseParser.TryParse(json, items, out var all, out var count));
         Assert.False(all);
+        Assert.Equal(4, count);
         Assert.Equal([201, 409, 400, 429], items.Select(i => i.Status));
         Assert.Equal("400 mapper_parsing_exception: bad field", items[2].Describe());
     }
@@ -99,7 +110,7 @@ public sealed class BulkResponseParserTests
     [Fact]
     public void Garbage_is_not_readable()
     {
-        Assert.False(BulkResponseParser.TryParse("<html>502</html>"u8, [], out _));
-        Assert.False(BulkResponseParser.TryParse("""{"errors":true}"""u8, [], out _));
+        Assert.False(BulkResponseParser.TryParse("<html>502</html>"u8, [], out _, out _));
+        Assert.False(BulkResponseParser.TryParse("""{"errors":true}"""u8, [], out _, out _));
     }
 }

@@ -59,7 +59,7 @@ public sealed class DashboardFileTests
     public void Data_view_covers_the_data_streams_with_timestamp_as_time_field()
     {
         var view = Assert.Single(Objects(), o => o["type"]!.GetValue<string>() == "index-pattern");
-        Assert.Equal("logs-nginx.access-*", view["attributes"]!["title"]!.GetValue<string>());
+        Assert.Equal("logs-logpipeline.nginx-*", view["attributes"]!["title"]!.GetValue<string>());
         Assert.Equal(EcsFields.Timestamp, view["attributes"]!["timeFieldName"]!.GetValue<string>());
     }
 

@@ -52,7 +52,7 @@ public sealed class KibanaContainerTests
         using var http = new HttpClient();
         var dashboard = JsonNode.Parse(await http.GetStringAsync($"{kibanaUrl}api/saved_objects/dashboard/{DashboardGenerator.DashboardId}", ct))!;
         Assert.Equal(DashboardGenerator.DashboardTitle, dashboard["attributes"]!["title"]!.GetValue<string>());
-        var template = JsonNode.Parse(await http.GetStringAsync($"{esUrl}_index_template/{IndexTemplates.IndexTemplateName}", ct))!;
+        var template = JsonNode.Parse(await http.GetStringAsync($"{esUrl}_index_template/{TemplateNames.Default.IndexTemplate}", ct))!;
         Assert.Single(template["index_templates"]!.AsArray());
     }
 }

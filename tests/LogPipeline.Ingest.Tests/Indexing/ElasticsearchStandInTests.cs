@@ -176,6 +176,62 @@ public sealed class ElasticsearchStandInTests
         Assert.Contains(es.Requests, r => r.Path == "/i/_bulk" && r.Body.Contains("BAD", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("8.19.0", "9", "9", 400)]
+    [InlineData("8.19.0", "8", "8", 200)]
+    [InlineData("8.19.0", "7", "7", 200)]
+    [InlineData("8.19.0", "8", "7", 400)]
+    [InlineData("9.1.0", "8", "8", 200)]
+    [InlineData("9.1.0", "9", null, 400)]
+    [InlineData("9.1.0", "10", "10", 400)]
+    [InlineData("9.1.0", null, null, 200)]
+    public async Task Compatible_with_is_checked_as_elasticsearch_checks_it(string version, string? accept, string? contentType, int expected)
+    {
+        await using var es = ElasticsearchStandIn.Start(version);
+        using var http = new HttpClient { BaseAddress = es.Url };
+        var content = new StringContent("{\"create\":{\"_id\":\"1\"}}\n{\"message\":\"ok\"}\n", Encoding.UTF8);
+        using var request = new HttpRequestMessage(System.Net.Http.HttpMethod.Post, "i/_bulk") { Content = content };
+        request.Headers.TryAddWithoutValidation("Accept", accept is null ? "application/json" : $"application/vnd.elasticsearch+json; compatible-with={accept}");
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(
+            contentType is null ? "application/x-ndjson" : $"application/vnd.elasticsearch+x-ndjson; compatible-with={contentType}");
+
+        using var response = await http.SendAsync(request, Ct);
+        Assert.Equal(expected, (int)response.StatusCode);
+        if (expected == 400)
+        {
+            var error = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["error"]!;
+            Assert.Equal("media_type_header_exception", error["type"]!.GetValue<string>());
+            Assert.Contains("compatible", error["caused_by"]!["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task After_a_rollover_create_checks_the_id_only_in_the_new_write_index()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        using var http = new HttpClient { BaseAddress = es.Url };
+        (await http.PutAsync("_data_stream/logs-x-default", null, Ct)).EnsureSuccessStatusCode();
+        const string body = "{\"create\":{\"_id\":\"1\"}}\n{\"message\":\"ok\"}\n";
+        Assert.Equal(201, BulkStatus(await (await PostBulkAsync(http, body, "logs-x-default")).Content.ReadAsStringAsync(Ct)));
+        Assert.Equal(409, BulkStatus(await (await PostBulkAsync(http, body, "logs-x-default")).Content.ReadAsStringAsync(Ct)));
+
+        (await http.PostAsync("logs-x-default/_rollover", null, Ct)).EnsureSuccessStatusCode();
+        Assert.Equal(201, BulkStatus(await (await PostBulkAsync(http, body, "logs-x-default")).Content.ReadAsStringAsync(Ct)));
+        Assert.Equal(2, es.DocumentCount("logs-x-default"));
+        Assert.Single(es.RolledOverIndices("logs-x-default"));
+        var count = JsonNode.Parse(await http.GetStringAsync("logs-x-default/_count", Ct))!;
+        Assert.Equal(2, count["count"]!.GetValue<int>());
+    }
+
+    private static int BulkStatus(string answer) => JsonNode.Parse(answer)!["items"]![0]!["create"]!["status"]!.GetValue<int>();
+
+    private static Task<HttpResponseMessage> PostBulkAsync(HttpClient http, string body, string index)
+    {
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        return http.PostAsync(index + "/_bulk", content, Ct);
+    }
+
     private static Task<HttpResponseMessage> PostBulkAsync(HttpClient http, string body)
     {
         var content = new StringContent(body, Encoding.UTF8);

@@ -35,7 +35,7 @@ internal static class RealClusterScenario
     public static async Task<(long Documents, long CommittedOffsets)> RunAsync(string bootstrap, Uri esUrl, int count, CancellationToken ct)
     {
         const string topic = "nginx-access";
-        const string dataStream = "logs-nginx.access-default";
+        const string dataStream = "logs-logpipeline.nginx-default";
         using (var admin = new Confluent.Kafka.AdminClientBuilder(new Confluent.Kafka.AdminClientConfig { BootstrapServers = bootstrap }).Build())
         {
             await admin.CreateTopicsAsync(
@@ -71,6 +71,7 @@ internal static class RealClusterScenario
             Microsoft.Extensions.Options.Options.Create(new Hosting.Kafka.KafkaSecurityOptions()),
             Microsoft.Extensions.Options.Options.Create(new Ingest.Indexing.IndexingOptions()),
             Microsoft.Extensions.Options.Options.Create(new Ingest.Indexing.ElasticsearchOptions { Url = esUrl, DataStream = dataStream }),
+            Microsoft.Extensions.Options.Options.Create(new Ingest.Setup.LifecycleOptions()),
             new FakeDocumentFactory(),
             metrics,
             new Ingest.Indexing.ElasticsearchHealth(),

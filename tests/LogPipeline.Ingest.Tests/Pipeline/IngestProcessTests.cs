@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using LogPipeline.Ingest.Consuming;
+using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Ingest.Tests.Pipeline;
 
@@ -95,6 +96,62 @@ public sealed class IngestProcessTests
             Enumerable.Range(0, count).Select(i => Ingest.Indexing.DocumentId.FromSource("web-1", "2049:77:ab", i * 120L)).Order(),
             docs.Keys.Order());
         Assert.Contains(docs.Values, d => d.ToJsonString().Contains("/item/3999", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_unsupported_Elasticsearch_stops_the_worker_at_start_with_exit_code_5()
+    {
+        SkipUnlessDataFiles();
+        await using var h = PipelineHarness.Start(elasticsearchVersion: "7.17.25");
+        using var process = Start(new Dictionary<string, string>
+        {
+            ["Kafka__BootstrapServers"] = h.Kafka.BootstrapServers,
+            ["Kafka__GroupId"] = h.GroupId,
+            ["Elasticsearch__Url"] = h.Es.Url.ToString(),
+            ["Observability__Port"] = "0",
+            ["Observability__BindAddress"] = "127.0.0.1",
+        });
+        _ = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.Equal(Ingest.Pipeline.IngestExitCode.ElasticsearchRefused, process.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_fatal_consumer_error_stops_the_worker_with_exit_code_4()
+    {
+        SkipUnlessDataFiles();
+        const int count = 600;
+        await using var h = PipelineHarness.Start();
+        using (var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig { BootstrapServers = h.Kafka.BootstrapServers }).Build())
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var line = $"10.0.0.{i % 200} - - [10/Oct/2025:13:55:{i % 60:00} +0200] \"GET /item/{i} HTTP/1.1\" 200 {i} \"-\" \"curl/8.5.0\"";
+                producer.Produce(PipelineHarness.Topic, new Message<byte[], byte[]> { Value = Encoding.UTF8.GetBytes(line) });
+            }
+
+            producer.Flush(TimeSpan.FromSeconds(30));
+        }
+
+        using var process = Start(new Dictionary<string, string>
+        {
+            ["Kafka__BootstrapServers"] = h.Kafka.BootstrapServers,
+            ["Kafka__GroupId"] = h.GroupId,
+            ["Kafka__SessionTimeout"] = "00:00:06",
+            ["Elasticsearch__Url"] = h.Es.Url.ToString(),
+            ["Observability__Port"] = "0",
+            ["Observability__BindAddress"] = "127.0.0.1",
+        });
+        _ = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await PipelineHarness.WaitUntilAsync(() => h.CommittedOffsets().Values.Sum() == count || process.HasExited, TimeSpan.FromSeconds(60), "every offset committed");
+        Assert.False(process.HasExited, "the worker exited early with " + (process.HasExited ? process.ExitCode : 0));
+
+        // The group coordinator fences the member: librdkafka reports FENCED_INSTANCE_ID as a fatal consumer error.
+        h.Kafka.PushRequestErrors(KafkaApiKey.Heartbeat, ErrorCode.FencedInstanceId);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken);
+        Assert.Equal(Ingest.Pipeline.IngestExitCode.KafkaFatal, process.ExitCode);
+        Assert.Equal(count, h.Documents.Count);
+        Assert.Equal(count, h.CommittedOffsets().Values.Sum());
     }
 
     private static void SkipUnlessDataFiles()

@@ -8,6 +8,7 @@ using LogPipeline.Ingest.Diagnostics;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Pipeline;
+using LogPipeline.Ingest.Setup;
 using LogPipeline.Testing.Elasticsearch;
 using LogPipeline.Testing.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,7 +21,7 @@ internal sealed class PipelineHarness : IAsyncDisposable
 {
     public const string Topic = "nginx-access";
     public const string DeadLetterTopic = "nginx-access-dlq";
-    public const string DataStream = "logs-nginx.access-default";
+    public const string DataStream = "logs-logpipeline.nginx-default";
 
     private PipelineHarness(KafkaMockCluster kafka, ElasticsearchStandIn es)
     {
@@ -34,18 +35,23 @@ internal sealed class PipelineHarness : IAsyncDisposable
 
     public string GroupId { get; } = "ingest-" + Guid.NewGuid().ToString("N")[..8];
 
-    public static PipelineHarness Start(int partitions = 3)
+    /// <param name="partitions">Partitions of the consumed topic.</param>
+    /// <param name="elasticsearchVersion">The version the Elasticsearch stand-in pretends to be.</param>
+    public static PipelineHarness Start(int partitions = 3, string elasticsearchVersion = ElasticsearchStandIn.Version)
     {
         var kafka = KafkaMockCluster.Start(brokers: 3);
         kafka.CreateTopic(Topic, partitions);
         kafka.CreateTopic(DeadLetterTopic, 1);
-        return new PipelineHarness(kafka, ElasticsearchStandIn.Start());
+        return new PipelineHarness(kafka, ElasticsearchStandIn.Start(elasticsearchVersion));
     }
 
     public IReadOnlyDictionary<string, System.Text.Json.Nodes.JsonObject> Documents => Es.Documents(DataStream);
 
-    /// <summary>Produces lines "line i" (or with "BAD" for the predicate) with the shipper's headers.</summary>
-    public async Task ProduceAsync(int from, int count, Func<int, bool>? bad = null, string source = "pod-a")
+    /// <summary>
+    /// Produces lines "line i" (or with "BAD" for the predicate, or what <paramref name="line"/> returns when not
+    /// null) with the shipper's headers.
+    /// </summary>
+    public async Task ProduceAsync(int from, int count, Func<int, bool>? bad = null, string source = "pod-a", Func<int, string?>? line = null)
     {
         using var producer = new ProducerBuilder<byte[], byte[]>(new ProducerConfig
         {
@@ -55,11 +61,11 @@ internal sealed class PipelineHarness : IAsyncDisposable
         }).Build();
         for (var i = from; i < from + count; i++)
         {
-            var line = bad?.Invoke(i) == true ? $"BAD line {i}" : $"line {i}";
+            var text = line?.Invoke(i) ?? (bad?.Invoke(i) == true ? $"BAD line {i}" : $"line {i}");
             producer.Produce(Topic, new Message<byte[], byte[]>
             {
                 Key = Encoding.UTF8.GetBytes("file-" + (i % 7)),
-                Value = Encoding.UTF8.GetBytes(line),
+                Value = Encoding.UTF8.GetBytes(text),
                 Headers =
                 [
                     new Header(SourceHeaders.SourceHeader, Encoding.UTF8.GetBytes(source)),
@@ -77,7 +83,8 @@ internal sealed class PipelineHarness : IAsyncDisposable
     public static string ExpectedId(int i, string source = "pod-a") =>
         DocumentId.FromSource(source, "2049:1234:" + (i % 7), i * 100L);
 
-    public Worker NewWorker(Action<IndexingOptions>? configure = null, IDocumentFactory? factory = null)
+    public Worker NewWorker(
+        Action<IndexingOptions>? configure = null, IDocumentFactory? factory = null, Action<KafkaConsumerOptions>? kafka = null, Microsoft.Extensions.Logging.ILoggerFactory? loggers = null)
     {
         var indexing = new IndexingOptions
         {
@@ -92,26 +99,31 @@ internal sealed class PipelineHarness : IAsyncDisposable
             DrainTimeout = TimeSpan.FromSeconds(15),
         };
         configure?.Invoke(indexing);
-        var metrics = new IngestMetrics(new MetricsRegistry());
+        var consumer = new KafkaConsumerOptions
+        {
+            BootstrapServers = Kafka.BootstrapServers,
+            Topic = Topic,
+            GroupId = GroupId,
+            CommitInterval = TimeSpan.FromMilliseconds(200),
+            RevokeTimeout = TimeSpan.FromSeconds(5),
+            SessionTimeout = TimeSpan.FromSeconds(6),
+        };
+        kafka?.Invoke(consumer);
+        var registry = new MetricsRegistry();
+        var metrics = new IngestMetrics(registry);
+        var health = new ElasticsearchHealth();
         var pipeline = new IngestPipeline(
-            Options.Create(new KafkaConsumerOptions
-            {
-                BootstrapServers = Kafka.BootstrapServers,
-                Topic = Topic,
-                GroupId = GroupId,
-                CommitInterval = TimeSpan.FromMilliseconds(200),
-                RevokeTimeout = TimeSpan.FromSeconds(5),
-                SessionTimeout = TimeSpan.FromSeconds(6),
-            }),
+            Options.Create(consumer),
             Options.Create(new KafkaSecurityOptions()),
             Options.Create(indexing),
             Options.Create(new ElasticsearchOptions { Url = Es.Url, DataStream = DataStream }),
+            Options.Create(new LifecycleOptions()),
             factory ?? new FakeDocumentFactory(),
             metrics,
-            new ElasticsearchHealth(),
+            health,
             TimeProvider.System,
-            NullLoggerFactory.Instance);
-        return new Worker(pipeline, metrics);
+            loggers ?? NullLoggerFactory.Instance);
+        return new Worker(pipeline, metrics, health, registry);
     }
 
     /// <summary>Committed offsets of the worker group, per partition (-1001 = none).</summary>
@@ -165,13 +177,19 @@ internal sealed class PipelineHarness : IAsyncDisposable
     }
 
     /// <summary>One worker instance (a pipeline running on its own tasks/thread).</summary>
-    internal sealed class Worker(IngestPipeline pipeline, IngestMetrics metrics) : IAsyncDisposable
+    internal sealed class Worker(IngestPipeline pipeline, IngestMetrics metrics, ElasticsearchHealth health, MetricsRegistry registry) : IAsyncDisposable
     {
         private readonly CancellationTokenSource _stop = new();
         private readonly CancellationTokenSource _abort = new();
         private Task? _run;
 
         public IngestMetrics Metrics { get; } = metrics;
+
+        /// <summary>What <c>/readyz</c> reports for Elasticsearch (null = ready).</summary>
+        public ElasticsearchHealth Health { get; } = health;
+
+        /// <summary>The <c>/metrics</c> text.</summary>
+        public string RenderMetrics() => registry.Render();
 
         public IngestPipeline Pipeline { get; } = pipeline;
 

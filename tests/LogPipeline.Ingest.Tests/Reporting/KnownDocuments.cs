@@ -7,7 +7,7 @@ namespace LogPipeline.Ingest.Tests.Reporting;
 /// <summary>Six requests on 2024-05-01 (a Wednesday, UTC) plus one the day before, as nested ECS documents.</summary>
 internal static class KnownDocuments
 {
-    public const string DataStream = "logs-nginx.access-default";
+    public const string DataStream = "logs-logpipeline.nginx-default";
     public static readonly DateTimeOffset From = new(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
     public static readonly DateTimeOffset To = From.AddDays(1);
 

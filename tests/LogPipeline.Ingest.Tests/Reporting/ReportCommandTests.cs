@@ -34,7 +34,7 @@ public sealed class ReportCommandTests : IAsyncLifetime
     [Fact]
     public async Task Text_report_prints_every_panel_for_the_last_24_hours()
     {
-        var (code, stdout, stderr) = await RunAsync("report", "--Elasticsearch:DataStream=logs-nginx.access-default", "--last", "24h");
+        var (code, stdout, stderr) = await RunAsync("report", "--Elasticsearch:DataStream=logs-logpipeline.nginx-default", "--last", "24h");
 
         Assert.True(code == 0, stderr);
         string[] hours = [.. Enumerable.Range(0, 24).Select(h => $"  {h:00} " + h switch
@@ -46,7 +46,7 @@ public sealed class ReportCommandTests : IAsyncLifetime
         string[] days = [.. new[] { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" }.Select(d => $"  {d} " + (d == "Wed" ? Bar(40, 6) : Bar(0, 0)))];
         string[] expected =
         [
-            "nginx access report 2024-05-01T00:00:00Z .. 2024-05-02T00:00:00Z (logs-nginx.access-default)",
+            "nginx access report 2024-05-01T00:00:00Z .. 2024-05-02T00:00:00Z (logs-logpipeline.nginx-default)",
             "",
             "Requests:        6",
             "Unique visitors: 4",

@@ -38,11 +38,11 @@ public sealed class IndexTemplateTests
     [Fact]
     public void Index_template_beats_the_builtin_logs_template_and_sets_retention()
     {
-        var template = IndexTemplates.IndexTemplate("7d");
-        Assert.Equal("logs-nginx.access-*", Assert.Single(template["index_patterns"]!.AsArray())!.GetValue<string>());
+        var template = IndexTemplates.IndexTemplate(TemplateNames.Default, "7d");
+        Assert.Equal("logs-logpipeline.nginx-*", Assert.Single(template["index_patterns"]!.AsArray())!.GetValue<string>());
         Assert.IsType<JsonObject>(template["data_stream"]);
         Assert.True(template["priority"]!.GetValue<int>() > 100);
-        Assert.Equal(["logs-nginx.access@settings", "logs-nginx.access@mappings"], template["composed_of"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(["logs-logpipeline.nginx@settings", "logs-logpipeline.nginx@mappings"], template["composed_of"]!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal("7d", template["template"]!["lifecycle"]!["data_retention"]!.GetValue<string>());
     }
 

@@ -37,14 +37,14 @@ public sealed class SetupCommandTests
         Assert.True(first.Code == 0, first.Err);
         Assert.True(second.Code == 0, second.Err);
         Assert.Contains("Kibana:Url not set", first.Out, StringComparison.Ordinal);
-        Assert.True(JsonNode.DeepEquals(IndexTemplates.MappingsComponent(), es.ComponentTemplate("logs-nginx.access@mappings")));
-        Assert.True(JsonNode.DeepEquals(IndexTemplates.SettingsComponent(), es.ComponentTemplate("logs-nginx.access@settings")));
-        var template = es.IndexTemplate("logs-nginx.access")!;
+        Assert.True(JsonNode.DeepEquals(IndexTemplates.MappingsComponent(), es.ComponentTemplate("logs-logpipeline.nginx@mappings")));
+        Assert.True(JsonNode.DeepEquals(IndexTemplates.SettingsComponent(), es.ComponentTemplate("logs-logpipeline.nginx@settings")));
+        var template = es.IndexTemplate("logs-logpipeline.nginx")!;
         Assert.Equal("7d", template["template"]!["lifecycle"]!["data_retention"]!.GetValue<string>());
         Assert.Equal(200, template["priority"]!.GetValue<int>());
         // Components go first: a real cluster rejects an index template whose components do not exist yet.
         var puts = es.Requests.Where(r => r.Method == "PUT").Select(r => r.Path).ToList();
-        Assert.True(puts.IndexOf("/_index_template/logs-nginx.access") > puts.IndexOf("/_component_template/logs-nginx.access%40mappings"), string.Join(", ", puts));
+        Assert.True(puts.IndexOf("/_index_template/logs-logpipeline.nginx") > puts.IndexOf("/_component_template/logs-logpipeline.nginx%40mappings"), string.Join(", ", puts));
     }
 
     [Fact]

@@ -13,7 +13,7 @@ public sealed partial class ElasticsearchStandIn
     /// </summary>
     public Action<string, JsonObject>? DocumentStored { get; set; }
 
-    private StandInResponse Bulk(string? pathIndex, ReadOnlyMemory<byte> body)
+    private StandInResponse Bulk(string? pathIndex, ReadOnlyMemory<byte> body, bool requireDataStream)
     {
         Interlocked.Increment(ref _bulkRequests);
         bool drop;
@@ -22,9 +22,7 @@ public sealed partial class ElasticsearchStandIn
             if (_failBulks > 0)
             {
                 _failBulks--;
-                return _failBulkStatus == 429
-                    ? Error(429, "es_rejected_execution_exception", "rejected execution of coordinating operation (stand-in)")
-                    : Error(_failBulkStatus, "unavailable_shards_exception", "primary shard is not active (stand-in)");
+                return StatusError(_failBulkStatus, "/" + pathIndex + "/_bulk");
             }
 
             drop = _dropConnections > 0;
@@ -68,7 +66,7 @@ public sealed partial class ElasticsearchStandIn
             }
             else
             {
-                result = Store(op, index, id, source);
+                result = Store(op, index, id, source, requireDataStream);
             }
 
             errors |= result.Status >= 300;
@@ -77,6 +75,20 @@ public sealed partial class ElasticsearchStandIn
 
         return new StandInResponse(200, null, Drop: drop, Raw: WriteBulkAnswer(errors, items));
     }
+
+    /// <summary>The answer Elasticsearch gives with <paramref name="status"/> for a request as a whole.</summary>
+    private static StandInResponse StatusError(int status, string path) => status switch
+    {
+        429 => Error(429, "es_rejected_execution_exception", "rejected execution of coordinating operation (stand-in)"),
+        400 => Error(400, "illegal_argument_exception", "request rejected as a whole (stand-in)"),
+        401 => Error(401, "security_exception", $"missing authentication credentials for REST request [{path}] (stand-in)"),
+        403 => Error(403, "security_exception", $"action [{path}] is unauthorized for user [ingest] (stand-in)"),
+        404 => Error(404, "index_not_found_exception", $"no such index for [{path}] (stand-in)"),
+        413 => new StandInResponse(413, null, Raw: []),
+        200 => new StandInResponse(200, new JsonObject { ["errors"] = false, ["took"] = 1 }),
+        503 when !path.Contains("_bulk", StringComparison.Ordinal) => Error(503, "master_not_discovered_exception", "no master node (stand-in)"),
+        _ => Error(status, "unavailable_shards_exception", "primary shard is not active (stand-in)"),
+    };
 
     /// <summary>Reads <c>{"op":{"_index":..,"_id":..}}</c>; other metadata is ignored.</summary>
     private static List<Range> SplitLines(ReadOnlySpan<byte> body)
@@ -194,7 +206,7 @@ public sealed partial class ElasticsearchStandIn
         return buffer.WrittenSpan.ToArray();
     }
 
-    private BulkItem Store(string op, string index, string? id, ReadOnlySpan<byte> source)
+    private BulkItem Store(string op, string index, string? id, ReadOnlySpan<byte> source, bool requireDataStream)
     {
         JsonObject document;
         try
@@ -221,8 +233,24 @@ public sealed partial class ElasticsearchStandIn
 
             if (!_indices.TryGetValue(index, out var docs))
             {
+                // A new name becomes a data stream when a data stream template matches it, else a plain index.
+                if (MatchingTemplate(index) is { DataStream: true } template)
+                {
+                    _dataStreams[index] = template.Name;
+                }
+                else if (requireDataStream)
+                {
+                    return ItemError(op, index, id, 404, "index_not_found_exception",
+                        $"the [require_data_stream] request flag is [true] and [{index}] is not a data stream and no data stream template matches it");
+                }
+
                 docs = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
                 _indices[index] = docs;
+            }
+            else if (requireDataStream && !_dataStreams.ContainsKey(index))
+            {
+                return ItemError(op, index, id, 400, "illegal_argument_exception",
+                    $"index [{index}] is not a data stream and the [require_data_stream] request flag is [true]");
             }
 
             id ??= "auto-" + Interlocked.Increment(ref _autoId).ToString(CultureInfo.InvariantCulture);

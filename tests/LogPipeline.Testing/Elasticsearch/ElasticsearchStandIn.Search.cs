@@ -62,7 +62,7 @@ public sealed partial class ElasticsearchStandIn
         {
             foreach (var (index, docs) in _indices)
             {
-                if (!Matches(expression, index))
+                if (!MatchesIndexOrStream(expression, index))
                 {
                     continue;
                 }
