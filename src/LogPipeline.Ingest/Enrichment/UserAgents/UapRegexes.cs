@@ -6,11 +6,30 @@ namespace LogPipeline.Ingest.Enrichment.UserAgents;
 /// <summary>uap-core's regexes.yaml: three ordered rule lists (user agent, OS, device).</summary>
 internal sealed class UapRegexes
 {
-    private UapRegexes(UapRule[] userAgents, UapRule[] operatingSystems, UapRule[] devices)
+    private UapRegexes(UapRule[] userAgents, UapRule[] operatingSystems, UapRule[] devices, List<string[][]> atoms)
     {
         UserAgents = userAgents;
         OperatingSystems = operatingSystems;
         Devices = devices;
+
+        // One automaton over the atoms of all three lists: a single scan per user agent serves all three parsers.
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        UapRule[] all = [.. userAgents, .. operatingSystems, .. devices];
+        for (var r = 0; r < all.Length; r++)
+        {
+            all[r].Clauses = [.. atoms[r].Select(clause => clause.Select(atom =>
+            {
+                if (!ids.TryGetValue(atom, out var id))
+                {
+                    id = ids.Count;
+                    ids[atom] = id;
+                }
+
+                return id;
+            }).ToArray())];
+        }
+
+        Scanner = new AtomScanner([.. ids.OrderBy(kv => kv.Value).Select(kv => kv.Key)]);
     }
 
     public UapRule[] UserAgents { get; }
@@ -18,6 +37,9 @@ internal sealed class UapRegexes
     public UapRule[] OperatingSystems { get; }
 
     public UapRule[] Devices { get; }
+
+    /// <summary>Finds the rules' required atoms in a user agent (see <see cref="RegexAtoms"/>).</summary>
+    public AtomScanner Scanner { get; }
 
     /// <summary>
     /// Loads and compiles every regex once. Interpreted (not Compiled): with the result cache a regex runs
@@ -31,13 +53,15 @@ internal sealed class UapRegexes
         var yaml = new YamlStream();
         yaml.Load(reader);
         var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+        var atoms = new List<string[][]>();
         return new UapRegexes(
-            Rules(root, "user_agent_parsers", ["family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"], matchTimeout),
-            Rules(root, "os_parsers", ["os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"], matchTimeout),
-            Rules(root, "device_parsers", ["device_replacement", "brand_replacement", "model_replacement"], matchTimeout));
+            Rules(root, "user_agent_parsers", ["family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"], matchTimeout, atoms),
+            Rules(root, "os_parsers", ["os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"], matchTimeout, atoms),
+            Rules(root, "device_parsers", ["device_replacement", "brand_replacement", "model_replacement"], matchTimeout, atoms),
+            atoms);
     }
 
-    private static UapRule[] Rules(YamlMappingNode root, string section, string[] replacementKeys, TimeSpan matchTimeout)
+    private static UapRule[] Rules(YamlMappingNode root, string section, string[] replacementKeys, TimeSpan matchTimeout, List<string[][]> atoms)
     {
         if (!root.Children.TryGetValue(new YamlScalarNode(section), out var node) || node is not YamlSequenceNode list)
         {
@@ -56,6 +80,7 @@ internal sealed class UapRegexes
 
             var replacements = replacementKeys.Select(k => Scalar(entry, k)).ToArray();
             rules.Add(new UapRule(new Regex(pattern, options, matchTimeout), replacements));
+            atoms.Add(RegexAtoms.Extract(pattern));
         }
 
         return [.. rules];

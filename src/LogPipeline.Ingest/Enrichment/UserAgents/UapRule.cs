@@ -8,6 +8,9 @@ internal sealed class UapRule
 {
     private readonly string?[] _replacements;
 
+    /// <summary>Prefilter clauses as atom ids: the rule can only match when every clause has one atom found.</summary>
+    private int[][] _clauses = [];
+
     public UapRule(Regex regex, string?[] replacements)
     {
         Regex = regex;
@@ -15,6 +18,39 @@ internal sealed class UapRule
     }
 
     public Regex Regex { get; }
+
+    /// <summary>No required atom could be extracted: the rule's regex runs on every user agent that reaches it.</summary>
+    public bool AlwaysCandidate => _clauses.Length == 0;
+
+    internal int[][] Clauses
+    {
+        get => _clauses;
+        set => _clauses = value;
+    }
+
+    /// <summary>Whether the prefilter lets this rule's regex run, given the atoms found in the user agent.</summary>
+    public bool IsCandidate(ReadOnlySpan<ulong> found)
+    {
+        foreach (var clause in _clauses)
+        {
+            var any = false;
+            foreach (var atom in clause)
+            {
+                if ((found[atom >> 6] & (1UL << atom)) != 0)
+                {
+                    any = true;
+                    break;
+                }
+            }
+
+            if (!any)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// Value <paramref name="index"/> (0 = family/os/device, …): the replacement with <c>$n</c> filled in when
