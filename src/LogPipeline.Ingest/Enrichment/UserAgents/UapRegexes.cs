@@ -47,7 +47,7 @@ internal sealed class UapRegexes
     /// uap-core uses no lookbehind/backreference-heavy constructs, but the match timeout bounds any pathological
     /// input anyway.
     /// </summary>
-    public static UapRegexes Load(string path, TimeSpan matchTimeout)
+    public static UapRegexes Load(string path, TimeSpan matchTimeout, RegexOptions extra = RegexOptions.None)
     {
         using var reader = File.OpenText(path);
         var yaml = new YamlStream();
@@ -55,13 +55,13 @@ internal sealed class UapRegexes
         var root = (YamlMappingNode)yaml.Documents[0].RootNode;
         var atoms = new List<string[][]>();
         return new UapRegexes(
-            Rules(root, "user_agent_parsers", ["family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"], matchTimeout, atoms),
-            Rules(root, "os_parsers", ["os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"], matchTimeout, atoms),
-            Rules(root, "device_parsers", ["device_replacement", "brand_replacement", "model_replacement"], matchTimeout, atoms),
+            Rules(root, "user_agent_parsers", ["family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"], matchTimeout, extra, atoms),
+            Rules(root, "os_parsers", ["os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"], matchTimeout, extra, atoms),
+            Rules(root, "device_parsers", ["device_replacement", "brand_replacement", "model_replacement"], matchTimeout, extra, atoms),
             atoms);
     }
 
-    private static UapRule[] Rules(YamlMappingNode root, string section, string[] replacementKeys, TimeSpan matchTimeout, List<string[][]> atoms)
+    private static UapRule[] Rules(YamlMappingNode root, string section, string[] replacementKeys, TimeSpan matchTimeout, RegexOptions extra, List<string[][]> atoms)
     {
         if (!root.Children.TryGetValue(new YamlScalarNode(section), out var node) || node is not YamlSequenceNode list)
         {
@@ -72,7 +72,7 @@ internal sealed class UapRegexes
         foreach (var entry in list.Children.OfType<YamlMappingNode>())
         {
             var pattern = Scalar(entry, "regex") ?? throw new InvalidDataException($"a '{section}' entry has no regex");
-            var options = RegexOptions.CultureInvariant;
+            var options = RegexOptions.CultureInvariant | extra;
             if (Scalar(entry, "regex_flag") == "i")
             {
                 options |= RegexOptions.IgnoreCase;

@@ -5,8 +5,11 @@ namespace LogPipeline.Ingest.Enrichment.UserAgents;
 
 /// <summary>
 /// uap-core's specification over regexes.yaml (first matching entry wins, replacements with $1…$9,
-/// "Other" when nothing matches), with a bounded cache in front because user agents repeat.
-/// Thread-safe: the rules are immutable, the cache is concurrent.
+/// "Other" when nothing matches), with a bounded cache in front because user agents repeat. A never-seen user agent
+/// is scanned once for every rule's required literals (<see cref="RegexAtoms"/>, <see cref="AtomScanner"/>) and only
+/// the rules that can match run, in the list's order, so the first match is the one a full walk finds.
+/// Thread-safe: the rules and the scanner are immutable (a rule's regex is swapped atomically when compiled), the
+/// cache is concurrent.
 /// </summary>
 public sealed class UserAgentParser
 {
@@ -17,6 +20,7 @@ public sealed class UserAgentParser
     private long _timeouts;
 
     private readonly bool _prefilter;
+    private readonly RegexPromoter? _promoter;
 
     public UserAgentParser(string regexesPath, int cacheSize = 10_000, int maxLength = 512, TimeSpan? matchTimeout = null)
         : this(regexesPath, cacheSize, maxLength, matchTimeout, prefilter: true)
@@ -30,6 +34,7 @@ public sealed class UserAgentParser
         _cache = new BoundedCache<UserAgentInfo>(cacheSize);
         _maxLength = maxLength;
         _prefilter = prefilter;
+        _promoter = prefilter ? new RegexPromoter() : null;
     }
 
     /// <summary>Regex evaluations abandoned on the match timeout (each counts as "no match" for that entry).</summary>
@@ -44,6 +49,9 @@ public sealed class UserAgentParser
         _regexes.UserAgents.Concat(_regexes.OperatingSystems).Concat(_regexes.Devices).Count(r => r.AlwaysCandidate);
 
     internal AtomScanner Scanner => _regexes.Scanner;
+
+    /// <summary>Hot rules compiled in the background (none for the reference engine, which stays as uap-core's spec reads).</summary>
+    internal RegexPromoter? Promoter => _promoter;
 
     /// <summary>Parses a UTF-8 user agent (already unescaped); cached, allocation-free on a hit.</summary>
     public UserAgentInfo Parse(ReadOnlySpan<byte> utf8)
@@ -71,11 +79,17 @@ public sealed class UserAgentParser
         }
 
         var key = userAgent.ToString();
-        Span<ulong> found = stackalloc ulong[_regexes.Scanner.Words];
-        Scan(key, found);
-        var info = ToInfo(ParseUserAgent(key, found), ParseOs(key, found), ParseDevice(key, found));
+        var info = Resolve(key);
         _cache.Add(key, info);
         return info;
+    }
+
+    /// <summary>What <see cref="Parse(ReadOnlySpan{char})"/> computes on a cache miss (the cold path; benchmarks call it directly).</summary>
+    internal UserAgentInfo Resolve(string userAgent)
+    {
+        Span<ulong> found = stackalloc ulong[_regexes.Scanner.Words];
+        Scan(userAgent, found);
+        return ToInfo(ParseUserAgent(userAgent, found), ParseOs(userAgent, found), ParseDevice(userAgent, found));
     }
 
     /// <summary>The uap-core "user_agent" result (uncached; for tests and the uap fixtures).</summary>
@@ -151,7 +165,7 @@ public sealed class UserAgentParser
     {
         try
         {
-            var match = rule.Regex.Match(userAgent);
+            var match = rule.Match(userAgent, _promoter);
             return match.Success ? match : null;
         }
         catch (RegexMatchTimeoutException)
