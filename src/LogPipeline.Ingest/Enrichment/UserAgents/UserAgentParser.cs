@@ -181,7 +181,7 @@ public sealed class UserAgentParser
         var version = JoinVersion(ua.Major, ua.Minor, ua.Patch, null);
         var osVersion = JoinVersion(os.Major, os.Minor, os.Patch, os.PatchMinor);
         var osFull = osVersion is null ? null : $"{os.Family} {osVersion}";
-        return new UserAgentInfo(ua.Family, version, os.Family, osVersion, osFull, device.Family);
+        return new UserAgentInfo(ua.Family, version, os.Family, osVersion, osFull, device.Family, device.Brand, device.Model);
     }
 
     private static string? JoinVersion(string? major, string? minor, string? patch, string? patchMinor)
