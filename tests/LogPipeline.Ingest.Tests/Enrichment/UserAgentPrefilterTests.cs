@@ -157,6 +157,52 @@ public sealed class UserAgentPrefilterTests
         Assert.Equal(0, prefiltered.Timeouts);
     }
 
+    [Fact]
+    public void Compiled_rules_answer_exactly_like_interpreted_ones()
+    {
+        var compiled = new UserAgentParser(TestData.RegexesPath, 16, 512, null, prefilter: true);
+        foreach (var rule in compiled.Rules)
+        {
+            rule.Promote(string.Empty);
+        }
+
+        Assert.All(compiled.Rules, r => Assert.True(r.IsCompiled));
+        var reference = new UserAgentParser(TestData.RegexesPath, 16, 512, null, prefilter: false);
+        var conformance = UapConformance.AllUserAgents();
+        var inputs = conformance.Where((_, i) => i % 8 == 0).Concat(Hostile(new Random(Seed + 2), conformance, 500)).ToList();
+        var differences = new List<string>();
+        foreach (var ua in inputs)
+        {
+            if (compiled.Resolve(ua) is var a && reference.Resolve(ua) is var b && a != b)
+            {
+                differences.Add($"{a} vs {b} for {ua}");
+            }
+        }
+
+        TestContext.Current.SendDiagnosticMessage($"{inputs.Count} user agents compared with every rule compiled");
+        Assert.True(differences.Count == 0, string.Join('\n', differences.Take(20)));
+    }
+
+    [Fact]
+    public void A_rule_the_engine_spends_its_time_in_is_compiled_in_the_background()
+    {
+        var parser = new UserAgentParser(TestData.RegexesPath, 16, 512, null, prefilter: true);
+        var reference = new UserAgentParser(TestData.RegexesPath, 16, 512, null, prefilter: false);
+        const string bot = "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)";
+        var expected = reference.Resolve(bot);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (parser.Promoter!.Promoted == 0 && clock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            Assert.Equal(expected, parser.Resolve(bot)); // the cache is bypassed: every call runs the rules
+        }
+
+        Assert.True(parser.Promoter.Promoted > 0, $"no rule compiled after {clock.Elapsed} of the same bot");
+        Assert.Equal(0, parser.Promoter.Failed);
+        Assert.Contains(parser.Rules, r => r.IsCompiled);
+        Assert.Equal(expected, parser.Resolve(bot));
+        Assert.DoesNotContain(reference.Rules, r => r.IsCompiled);
+    }
+
     /// <summary>
     /// Seeded hostile inputs: conformance strings with flipped case and look-alike characters the case-insensitive
     /// rules treat as equal (KELVIN SIGN for k, long s, dotted/dotless i), cut, spliced, and random walks.

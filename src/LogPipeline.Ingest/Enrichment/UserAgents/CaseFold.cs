@@ -16,8 +16,9 @@ internal static class CaseFold
 
         return c switch
         {
-            // The regex engine's case equivalences that simple lowercasing does not give: KELVIN SIGN ~ k,
-            // LATIN SMALL LETTER LONG S ~ s, and the dotted/dotless i's (merged with i: harmless, only more candidates).
+            // Look-alikes that some case tables equate with a letter (KELVIN SIGN, long s, the dotted and dotless
+            // i's, OHM and ANGSTROM SIGN): merged defensively whatever this runtime's tables say — a wider merge only
+            // lets a few more rules through to their regex.
             '\u212A' => 'k',
             '\u017F' => 's',
             '\u0130' or '\u0131' => 'i',

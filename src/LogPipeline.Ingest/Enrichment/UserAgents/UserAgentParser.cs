@@ -45,10 +45,11 @@ public sealed class UserAgentParser
     public int RuleCount => _regexes.UserAgents.Length + _regexes.OperatingSystems.Length + _regexes.Devices.Length;
 
     /// <summary>Rules without an extractable required literal: their regex runs on every user agent that reaches them.</summary>
-    internal int AlwaysCandidateCount =>
-        _regexes.UserAgents.Concat(_regexes.OperatingSystems).Concat(_regexes.Devices).Count(r => r.AlwaysCandidate);
+    internal int AlwaysCandidateCount => Rules.Count(r => r.AlwaysCandidate);
 
     internal AtomScanner Scanner => _regexes.Scanner;
+
+    internal IEnumerable<UapRule> Rules => _regexes.UserAgents.Concat(_regexes.OperatingSystems).Concat(_regexes.Devices);
 
     /// <summary>Hot rules compiled in the background (none for the reference engine, which stays as uap-core's spec reads).</summary>
     internal RegexPromoter? Promoter => _promoter;
