@@ -38,7 +38,9 @@ public sealed class UapConformanceTests
             }
         }
 
-        TestContext.Current.SendDiagnosticMessage($"{file}: {cases.Count - failures.Count} of {cases.Count} cases pass ({kind})");
+        var summary = $"{file}: {cases.Count - failures.Count} of {cases.Count} cases pass ({kind})";
+        TestContext.Current.TestOutputHelper?.WriteLine(summary);
+        TestContext.Current.SendDiagnosticMessage(summary);
         Assert.True(cases.Count > 0, $"{file} has no cases");
         Assert.True(failures.Count == 0, $"{failures.Count} of {cases.Count} cases of {file} fail, e.g.:\n" + string.Join('\n', failures.Take(20)));
     }
@@ -47,7 +49,9 @@ public sealed class UapConformanceTests
     public void The_conformance_files_hold_all_31122_cases()
     {
         var counts = UapConformance.Files.Select(f => UapConformance.Cases(UapConformance.RequireFile(f.File)).Count).ToList();
-        TestContext.Current.SendDiagnosticMessage("cases per file: " + string.Join(", ", UapConformance.Files.Select((f, i) => $"{f.File} {counts[i]}")));
+        var summary = "cases per file: " + string.Join(", ", UapConformance.Files.Select((f, i) => $"{f.File} {counts[i]}"));
+        TestContext.Current.TestOutputHelper?.WriteLine(summary);
+        TestContext.Current.SendDiagnosticMessage(summary);
         Assert.Equal(31_122, counts.Sum());
     }
 
