@@ -43,6 +43,12 @@ public static class BenchCommand
             report.Append(Micro.MicroSuite.Run(options.Quick, Path.Combine(options.ResultsDirectory, "BenchmarkDotNet")));
         }
 
+        if (options.Runs("micro") || options.Runs("ua"))
+        {
+            Console.WriteLine("# User-agent engine (BenchmarkDotNet + a cold pass)");
+            report.Append(Micro.UserAgentEngine.Run(options.Quick, Path.Combine(options.ResultsDirectory, "BenchmarkDotNet")));
+        }
+
         if (options.Runs("ingest"))
         {
             Console.WriteLine("# Ingest end to end");

@@ -1,9 +1,11 @@
 using System.Buffers;
 using System.Net;
+using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Enrichment.GeoIp;
 using LogPipeline.Ingest.Enrichment.UserAgents;
+using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Parsing;
 
 namespace LogPipeline.Bench.Micro;
@@ -23,6 +25,11 @@ public class EnrichmentBenchmarks
     private readonly byte[] _scratch = new byte[4096];
     private readonly ArrayBufferWriter<byte> _output = new(4096);
     private int _round;
+    private byte[][] _offsets = [];
+
+    private static ReadOnlySpan<byte> Source => "web-7d9f-abcde"u8;
+
+    private static ReadOnlySpan<byte> File => "2049:1234:00ff00ff00ff00ff"u8;
 
     [GlobalSetup]
     public void Setup()
@@ -33,6 +40,7 @@ public class EnrichmentBenchmarks
         _geo = EnrichmentFixture.Geo();
         _cachedUa = EnrichmentFixture.UserAgents();
         _factory = EnrichmentFixture.Factory();
+        _offsets = [.. Enumerable.Range(0, EnrichmentFixture.Batch).Select(i => System.Text.Encoding.ASCII.GetBytes((i * 173L).ToString(System.Globalization.CultureInfo.InvariantCulture)))];
         foreach (var line in _lines)
         {
             _format.TryParse(line, _scratch, out var r);
@@ -85,6 +93,40 @@ public class EnrichmentBenchmarks
         {
             _format.TryParse(line, _scratch, out var r);
             n += _cachedUa.Parse(r.UserAgent).Name.Length;
+        }
+
+        return n;
+    }
+
+    [Benchmark(OperationsPerInvoke = EnrichmentFixture.Batch, Description = "document _id (DocumentId.FromSource)")]
+    public int DocumentIdFromSource()
+    {
+        Span<byte> id = stackalloc byte[DocumentId.Length];
+        var n = 0;
+        foreach (var offset in _offsets)
+        {
+            DocumentId.FromSource(Source, File, offset, id);
+            n += id[0];
+        }
+
+        return n;
+    }
+
+    [Benchmark(OperationsPerInvoke = EnrichmentFixture.Batch, Description = "document _id hash via the platform's SHA256.HashData (reference)")]
+    public int DocumentIdPlatformHash()
+    {
+        Span<byte> input = stackalloc byte[128];
+        Span<byte> hash = stackalloc byte[32];
+        var n = 0;
+        foreach (var offset in _offsets)
+        {
+            Source.CopyTo(input);
+            input[Source.Length] = (byte)'\n';
+            File.CopyTo(input[(Source.Length + 1)..]);
+            input[Source.Length + 1 + File.Length] = (byte)'\n';
+            offset.CopyTo(input[(Source.Length + File.Length + 2)..]);
+            SHA256.HashData(input[..(Source.Length + File.Length + 2 + offset.Length)], hash);
+            n += hash[0];
         }
 
         return n;

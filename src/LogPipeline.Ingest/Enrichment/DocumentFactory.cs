@@ -259,6 +259,8 @@ public sealed class DocumentFactory : IDocumentFactory
         b.Set(DocumentField.UserAgentOsVersion, info.OsVersion);
         b.Set(DocumentField.UserAgentOsFull, info.OsFull);
         b.Set(DocumentField.UserAgentDeviceName, info.DeviceName);
+        b.Set(DocumentField.LogPipelineUserAgentDeviceBrand, info.DeviceBrand);
+        b.Set(DocumentField.LogPipelineUserAgentDeviceModel, info.DeviceModel);
     }
 
     private static int Copy(ReadOnlySpan<byte> value, Span<byte> destination)

@@ -63,4 +63,8 @@ public static class EcsFields
     public const string DataStreamNamespace = "data_stream.namespace";
     public const string EcsVersion = "ecs.version";
     public const string Tags = "tags";
+
+    // Not ECS (user_agent.device has only name): uap-core's device brand and model, under our own prefix.
+    public const string LogPipelineUserAgentDeviceBrand = "logpipeline.user_agent.device.brand";
+    public const string LogPipelineUserAgentDeviceModel = "logpipeline.user_agent.device.model";
 }

@@ -67,6 +67,8 @@ public static class IndexTemplates
         [EcsFields.DataStreamNamespace] = "constant_keyword",
         [EcsFields.EcsVersion] = "keyword",
         [EcsFields.Tags] = "keyword",
+        [EcsFields.LogPipelineUserAgentDeviceBrand] = "keyword",
+        [EcsFields.LogPipelineUserAgentDeviceModel] = "keyword",
     };
 
     /// <summary>Types Elasticsearch can aggregate on (doc values) — what a dashboard panel may use.</summary>

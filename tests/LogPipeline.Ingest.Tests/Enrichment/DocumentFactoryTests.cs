@@ -172,6 +172,18 @@ public sealed class DocumentFactoryTests
     }
 
     [Fact]
+    public void Device_brand_and_model_are_written_under_our_own_prefix()
+    {
+        const string ua = "Mozilla/5.0 (Linux; Android 13; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36";
+        var (result, document, json) = Create(Factory(), "8.8.8.8 - - [01/Jan/2024:00:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"" + ua + "\"");
+
+        Assert.True(result.Success, result.Error);
+        Assert.Equal("Samsung SM-S918B", (string?)document!["user_agent"]!["device"]!["name"]);
+        var device = document["logpipeline"]!["user_agent"]!["device"]!;
+        Assert.True(JsonNode.DeepEquals(new JsonObject { ["brand"] = "Samsung", ["model"] = "SM-S918B" }, device), json);
+    }
+
+    [Fact]
     public void Escaped_user_agent_is_decoded_but_the_original_event_stays_raw()
     {
         const string line = "8.8.8.8 - - [01/Jan/2024:00:00:00 +0000] \"GET /\\xD0\\xBF\\xD1\\x80\\xD0\\xB8 HTTP/1.1\" 200 1 \"-\" \"Bot \\x22quoted\\x22 \\xFF\"";

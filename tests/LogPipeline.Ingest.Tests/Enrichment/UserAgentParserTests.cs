@@ -79,6 +79,20 @@ public sealed class UserAgentParserTests
         Assert.Equal(device, info.DeviceName);
     }
 
+    [Theory]
+    [InlineData("Mozilla/5.0 (Linux; Android 13; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36", "Samsung", "SM-S918B")]
+    [InlineData("Mozilla/5.0 (iPhone; CPU iPhone OS 17_2 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.2 Mobile/15E148 Safari/604.1", "Apple", "iPhone")]
+    [InlineData("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.43 Mobile Safari/537.36", "Google", "Pixel 8")]
+    [InlineData("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "Spider", "Desktop")]
+    [InlineData("curl/8.5.0", null, null)]
+    public void Device_brand_and_model_come_with_the_result(string userAgent, string? brand, string? model)
+    {
+        var info = TestData.UserAgents.Parse(Encoding.UTF8.GetBytes(userAgent));
+
+        Assert.Equal(brand, info.DeviceBrand);
+        Assert.Equal(model, info.DeviceModel);
+    }
+
     [Fact]
     public void Replacements_substitute_groups_as_the_spec_example_says()
     {

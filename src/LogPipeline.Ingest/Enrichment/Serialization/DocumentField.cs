@@ -52,6 +52,8 @@ public enum DocumentField
     DataStreamDataset,
     DataStreamNamespace,
     EcsVersion,
+    LogPipelineUserAgentDeviceBrand,
+    LogPipelineUserAgentDeviceModel,
 }
 
 internal static class DocumentFields
@@ -106,5 +108,7 @@ internal static class DocumentFields
         EcsFields.DataStreamDataset,
         EcsFields.DataStreamNamespace,
         EcsFields.EcsVersion,
+        EcsFields.LogPipelineUserAgentDeviceBrand,
+        EcsFields.LogPipelineUserAgentDeviceModel,
     ];
 }

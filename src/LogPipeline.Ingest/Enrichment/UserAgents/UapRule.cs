@@ -1,20 +1,121 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
 namespace LogPipeline.Ingest.Enrichment.UserAgents;
 
-/// <summary>One uap-core parser entry: a regex and up to five replacements ($1…$9 substituted).</summary>
+/// <summary>
+/// One uap-core parser entry: a regex and up to five replacements ($1…$9 substituted). The regex starts interpreted
+/// (construction stays cheap) and is replaced by a <see cref="RegexOptions.Compiled"/> one, built off the hot path
+/// by <see cref="RegexPromoter"/>, once the time spent interpreting it exceeds what compiling costs. Both engines
+/// are .NET's backtracking engine, so the answers are the same; any thread may match, the swap is one volatile write.
+/// </summary>
 internal sealed class UapRule
 {
+    /// <summary>
+    /// Interpreted time after which the rule is compiled. Compiling and JIT-ing one regex costs around a millisecond
+    /// of CPU, once per process, while a rule that has run this long keeps running for the worker's lifetime: a
+    /// quarter of that cost is where the few rules that dominate a bot-heavy mix get compiled within the first
+    /// thousand or so new user agents, and rules that ran once or twice never are.
+    /// </summary>
+    private static readonly long PromoteAfterTicks = Stopwatch.Frequency / 4000;
+
     private readonly string?[] _replacements;
+
+    /// <summary>Prefilter clauses as atom ids: the rule can only match when every clause has one atom found.</summary>
+    private int[][] _clauses = [];
+
+    private Regex _regex;
+
+    /// <summary>Time spent interpreting; updated without atomics by any thread (a lost update only delays promotion).</summary>
+    private long _interpretedTicks;
+
+    /// <summary>0 = interpreted, 1 = promotion queued or done.</summary>
+    private int _promotion;
 
     public UapRule(Regex regex, string?[] replacements)
     {
-        Regex = regex;
+        _regex = regex;
         _replacements = replacements;
     }
 
-    public Regex Regex { get; }
+    public Regex Regex => Volatile.Read(ref _regex);
+
+    public bool IsCompiled => (Regex.Options & RegexOptions.Compiled) != 0;
+
+    /// <summary>Runs the regex; with a promoter, the rule asks to be compiled once interpreting it has cost enough.</summary>
+    public Match Match(string input, RegexPromoter? promoter)
+    {
+        var regex = Regex;
+        if (promoter is null || (regex.Options & RegexOptions.Compiled) != 0)
+        {
+            return regex.Match(input);
+        }
+
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            return regex.Match(input);
+        }
+        finally
+        {
+            _interpretedTicks += Stopwatch.GetTimestamp() - start;
+            if (_interpretedTicks >= PromoteAfterTicks && Interlocked.CompareExchange(ref _promotion, 1, 0) == 0)
+            {
+                promoter.Enqueue(this, input);
+            }
+        }
+    }
+
+    /// <summary>Builds the compiled regex, runs it once on <paramref name="sample"/> so its code is JIT-ed here, then swaps it in.</summary>
+    internal void Promote(string sample)
+    {
+        var current = Regex;
+        var compiled = new Regex(current.ToString(), current.Options | RegexOptions.Compiled, current.MatchTimeout);
+        try
+        {
+            compiled.Match(sample);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            // Only the warm-up: the hot path counts its own timeouts.
+        }
+
+        Volatile.Write(ref _regex, compiled);
+    }
+
+    /// <summary>No required atom could be extracted: the rule's regex runs on every user agent that reaches it.</summary>
+    public bool AlwaysCandidate => _clauses.Length == 0;
+
+    internal int[][] Clauses
+    {
+        get => _clauses;
+        set => _clauses = value;
+    }
+
+    /// <summary>Whether the prefilter lets this rule's regex run, given the atoms found in the user agent.</summary>
+    public bool IsCandidate(ReadOnlySpan<ulong> found)
+    {
+        foreach (var clause in _clauses)
+        {
+            var any = false;
+            foreach (var atom in clause)
+            {
+                if ((found[atom >> 6] & (1UL << atom)) != 0)
+                {
+                    any = true;
+                    break;
+                }
+            }
+
+            if (!any)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>
     /// Value <paramref name="index"/> (0 = family/os/device, …): the replacement with <c>$n</c> filled in when

@@ -5,8 +5,11 @@ namespace LogPipeline.Ingest.Enrichment.UserAgents;
 
 /// <summary>
 /// uap-core's specification over regexes.yaml (first matching entry wins, replacements with $1…$9,
-/// "Other" when nothing matches), with a bounded cache in front because user agents repeat.
-/// Thread-safe: the rules are immutable, the cache is concurrent.
+/// "Other" when nothing matches), with a bounded cache in front because user agents repeat. A never-seen user agent
+/// is scanned once for every rule's required literals (<see cref="RegexAtoms"/>, <see cref="AtomScanner"/>) and only
+/// the rules that can match run, in the list's order, so the first match is the one a full walk finds.
+/// Thread-safe: the rules and the scanner are immutable (a rule's regex is swapped atomically when compiled), the
+/// cache is concurrent.
 /// </summary>
 public sealed class UserAgentParser
 {
@@ -16,11 +19,22 @@ public sealed class UserAgentParser
     private readonly int _maxLength;
     private long _timeouts;
 
+    private readonly bool _prefilter;
+    private readonly RegexPromoter? _promoter;
+
     public UserAgentParser(string regexesPath, int cacheSize = 10_000, int maxLength = 512, TimeSpan? matchTimeout = null)
+        : this(regexesPath, cacheSize, maxLength, matchTimeout, prefilter: true)
+    {
+    }
+
+    /// <summary><paramref name="prefilter"/> false: every rule's regex is tried in order (the reference the prefilter is tested against).</summary>
+    internal UserAgentParser(string regexesPath, int cacheSize, int maxLength, TimeSpan? matchTimeout, bool prefilter)
     {
         _regexes = UapRegexes.Load(regexesPath, matchTimeout ?? TimeSpan.FromMilliseconds(250));
         _cache = new BoundedCache<UserAgentInfo>(cacheSize);
         _maxLength = maxLength;
+        _prefilter = prefilter;
+        _promoter = prefilter ? new RegexPromoter() : null;
     }
 
     /// <summary>Regex evaluations abandoned on the match timeout (each counts as "no match" for that entry).</summary>
@@ -29,6 +43,16 @@ public sealed class UserAgentParser
     public int CachedCount => _cache.Count;
 
     public int RuleCount => _regexes.UserAgents.Length + _regexes.OperatingSystems.Length + _regexes.Devices.Length;
+
+    /// <summary>Rules without an extractable required literal: their regex runs on every user agent that reaches them.</summary>
+    internal int AlwaysCandidateCount => Rules.Count(r => r.AlwaysCandidate);
+
+    internal AtomScanner Scanner => _regexes.Scanner;
+
+    internal IEnumerable<UapRule> Rules => _regexes.UserAgents.Concat(_regexes.OperatingSystems).Concat(_regexes.Devices);
+
+    /// <summary>Hot rules compiled in the background (none for the reference engine, which stays as uap-core's spec reads).</summary>
+    internal RegexPromoter? Promoter => _promoter;
 
     /// <summary>Parses a UTF-8 user agent (already unescaped); cached, allocation-free on a hit.</summary>
     public UserAgentInfo Parse(ReadOnlySpan<byte> utf8)
@@ -56,58 +80,93 @@ public sealed class UserAgentParser
         }
 
         var key = userAgent.ToString();
-        var info = ToInfo(ParseUserAgent(key), ParseOs(key), ParseDevice(key));
+        var info = Resolve(key);
         _cache.Add(key, info);
         return info;
+    }
+
+    /// <summary>What <see cref="Parse(ReadOnlySpan{char})"/> computes on a cache miss (the cold path; benchmarks call it directly).</summary>
+    internal UserAgentInfo Resolve(string userAgent)
+    {
+        Span<ulong> found = stackalloc ulong[_regexes.Scanner.Words];
+        Scan(userAgent, found);
+        return ToInfo(ParseUserAgent(userAgent, found), ParseOs(userAgent, found), ParseDevice(userAgent, found));
     }
 
     /// <summary>The uap-core "user_agent" result (uncached; for tests and the uap fixtures).</summary>
     public UapResult ParseUserAgent(string userAgent)
     {
-        foreach (var rule in _regexes.UserAgents)
-        {
-            if (TryMatch(rule, userAgent) is { } m)
-            {
-                return new UapResult(rule.Value(m, 0, 1) ?? Other, rule.Value(m, 1, 2), rule.Value(m, 2, 3), rule.Value(m, 3, 4), rule.Value(m, 4, 5));
-            }
-        }
-
-        return new UapResult(Other, null, null, null, null);
+        Span<ulong> found = stackalloc ulong[_regexes.Scanner.Words];
+        Scan(userAgent, found);
+        return ParseUserAgent(userAgent, found);
     }
 
     /// <summary>The uap-core "os" result (uncached).</summary>
     public UapResult ParseOs(string userAgent)
     {
-        foreach (var rule in _regexes.OperatingSystems)
-        {
-            if (TryMatch(rule, userAgent) is { } m)
-            {
-                return new UapResult(rule.Value(m, 0, 1) ?? Other, rule.Value(m, 1, 2), rule.Value(m, 2, 3), rule.Value(m, 3, 4), rule.Value(m, 4, 5));
-            }
-        }
-
-        return new UapResult(Other, null, null, null, null);
+        Span<ulong> found = stackalloc ulong[_regexes.Scanner.Words];
+        Scan(userAgent, found);
+        return ParseOs(userAgent, found);
     }
 
     /// <summary>The uap-core "device" result (uncached).</summary>
     public UapDevice ParseDevice(string userAgent)
     {
-        foreach (var rule in _regexes.Devices)
+        Span<ulong> found = stackalloc ulong[_regexes.Scanner.Words];
+        Scan(userAgent, found);
+        return ParseDevice(userAgent, found);
+    }
+
+    private void Scan(string userAgent, Span<ulong> found)
+    {
+        if (_prefilter)
         {
+            _regexes.Scanner.Scan(userAgent, found);
+        }
+    }
+
+    private UapResult ParseUserAgent(string userAgent, ReadOnlySpan<ulong> found) =>
+        First(_regexes.UserAgents, userAgent, found) is var (rule, m)
+            ? new UapResult(rule.Value(m, 0, 1) ?? Other, rule.Value(m, 1, 2), rule.Value(m, 2, 3), rule.Value(m, 3, 4), rule.Value(m, 4, 5))
+            : new UapResult(Other, null, null, null, null);
+
+    private UapResult ParseOs(string userAgent, ReadOnlySpan<ulong> found) =>
+        First(_regexes.OperatingSystems, userAgent, found) is var (rule, m)
+            ? new UapResult(rule.Value(m, 0, 1) ?? Other, rule.Value(m, 1, 2), rule.Value(m, 2, 3), rule.Value(m, 3, 4), rule.Value(m, 4, 5))
+            : new UapResult(Other, null, null, null, null);
+
+    private UapDevice ParseDevice(string userAgent, ReadOnlySpan<ulong> found) =>
+        First(_regexes.Devices, userAgent, found) is var (rule, m)
+            ? new UapDevice(rule.Value(m, 0, 1) ?? Other, rule.Value(m, 1, int.MaxValue), rule.Value(m, 2, 1))
+            : new UapDevice(Other, null, null);
+
+    /// <summary>
+    /// uap-core's first-match rule over the list in its order; the prefilter only skips rules whose required atoms
+    /// are absent (they cannot match), so the first rule that matches is the same one a full walk finds.
+    /// </summary>
+    private (UapRule Rule, Match Match)? First(UapRule[] rules, string userAgent, ReadOnlySpan<ulong> found)
+    {
+        foreach (var rule in rules)
+        {
+            if (_prefilter && !rule.IsCandidate(found))
+            {
+                continue;
+            }
+
             if (TryMatch(rule, userAgent) is { } m)
             {
-                return new UapDevice(rule.Value(m, 0, 1) ?? Other, rule.Value(m, 1, int.MaxValue), rule.Value(m, 2, 1));
+                return (rule, m);
             }
         }
 
-        return new UapDevice(Other, null, null);
+        return null;
     }
 
     private Match? TryMatch(UapRule rule, string userAgent)
     {
         try
         {
-            var match = rule.Regex.Match(userAgent);
+            var match = rule.Match(userAgent, _promoter);
             return match.Success ? match : null;
         }
         catch (RegexMatchTimeoutException)
@@ -123,7 +182,7 @@ public sealed class UserAgentParser
         var version = JoinVersion(ua.Major, ua.Minor, ua.Patch, null);
         var osVersion = JoinVersion(os.Major, os.Minor, os.Patch, os.PatchMinor);
         var osFull = osVersion is null ? null : $"{os.Family} {osVersion}";
-        return new UserAgentInfo(ua.Family, version, os.Family, osVersion, osFull, device.Family);
+        return new UserAgentInfo(ua.Family, version, os.Family, osVersion, osFull, device.Family, device.Brand, device.Model);
     }
 
     private static string? JoinVersion(string? major, string? minor, string? patch, string? patchMinor)
