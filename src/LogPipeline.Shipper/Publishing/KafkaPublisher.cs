@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Confluent.Kafka;
+using LogPipeline.Hosting.Connectivity;
 using LogPipeline.Hosting.Kafka;
 using LogPipeline.Shipper.Diagnostics;
 using LogPipeline.Shipper.Options;
@@ -25,6 +26,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private volatile string? _fatal;
+    private readonly ConnectionProbe _probe;
 
     public KafkaPublisher(
         KafkaOptions kafka,
@@ -62,7 +64,12 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         };
         security.ApplyTo(config);
         _producer = new RdKafkaProducer(config, kafka.Topic, this);
+        // While Kafka is down, a metadata request every few seconds notices recovery even when no line is sent.
+        _probe = new ConnectionProbe(metrics.KafkaConnection.Monitor, ProbeKafka, time, ProbeInterval);
     }
+
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Set when the producer hit a fatal error (readiness reports it).</summary>
     public string? FatalError => _fatal;
@@ -97,7 +104,17 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         return true;
     }
 
-    public void Dispose() => _producer.Dispose();
+    private string? ProbeKafka()
+    {
+        var code = _producer.TopicMetadata(ProbeTimeout, out _);
+        return code == 0 ? null : _producer.Describe(code);
+    }
+
+    public void Dispose()
+    {
+        _probe.Dispose();
+        _producer.Dispose();
+    }
 
     private async ValueTask PublishAsync(LineBatch batch, CancellationToken cancellationToken)
     {
@@ -148,6 +165,11 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
     void IProducerEvents.OnError(int code, string reason, bool fatal)
     {
         _metrics.KafkaErrors.Increment();
+        if (_metrics.KafkaConnection.OnError((ErrorCode)code, reason, fatal))
+        {
+            return; // A connection failure: logged by the connection monitor on change and as a reminder.
+        }
+
         if (fatal)
         {
             _fatal = $"{(ErrorCode)code}: {reason}";
@@ -161,10 +183,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
 
     void IProducerEvents.OnLog(int level, string facility, string message)
     {
-        if (level <= (int)SyslogLevel.Warning)
-        {
-            Log.KafkaLog(_logger, facility, message);
-        }
+        KafkaConnectivity.OnLog(_logger, level, "producer", facility, message);
     }
 
     private void OnDelivered(Checkpointing.PendingLine pending, int error)
@@ -184,6 +203,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         }
         else
         {
+            _metrics.KafkaConnection.OnSuccess();
             _metrics.LinesDelivered.Increment();
             _metrics.BytesDelivered.Increment(pending.Bytes - InFlightBudget.PerLineOverhead);
             _metrics.DeliveryLatency.Observe(_time.GetElapsedTime(pending.Timestamp).TotalSeconds);
