@@ -23,10 +23,11 @@ public sealed class CheckReport(TextWriter output)
         output.WriteLine($"✓ {name}: {detail}");
     }
 
+    /// <param name="hint">What to do; empty when <paramref name="detail"/> says it already.</param>
     public void Fail(string name, string detail, string hint)
     {
         _failed++;
-        output.WriteLine($"✗ {name}: {detail} — {hint}");
+        output.WriteLine(string.IsNullOrEmpty(hint) ? $"✗ {name}: {detail}" : $"✗ {name}: {detail} — {hint}");
     }
 
     /// <summary>A check that could not run because an earlier one failed (counted as failed: nothing was proven).</summary>
