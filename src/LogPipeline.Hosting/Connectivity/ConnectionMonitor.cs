@@ -29,7 +29,7 @@ public sealed partial class ConnectionMonitor
     public bool IsUp => Tracker.State != ConnectionState.Down;
 
     /// <summary>Null while not down, else what the readiness probe reports.</summary>
-    public string? Failure => Tracker.State == ConnectionState.Down ? $"{Dependency} unreachable: {Tracker.Cause}" : null;
+    public string? Failure => Tracker.State == ConnectionState.Down ? $"{Dependency} unavailable: {Tracker.Cause}" : null;
 
     /// <summary>Reports a failure; logs it only on the change to down and as a rate-limited reminder.</summary>
     public void Down(string cause)
