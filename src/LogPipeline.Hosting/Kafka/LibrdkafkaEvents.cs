@@ -10,9 +10,6 @@ namespace LogPipeline.Hosting.Kafka;
 /// </summary>
 public static partial class LibrdkafkaEvents
 {
-    /// <summary>The log category librdkafka's lines are written under.</summary>
-    public const string Category = "librdkafka";
-
     /// <summary>Syslog severity (0 emergency … 7 debug) to a log level: 0-3 Error, 4 Warning, 5-6 Information, 7 Debug.</summary>
     public static LogLevel LevelOf(int syslogLevel) => syslogLevel switch
     {
