@@ -170,7 +170,7 @@ internal static class IngestCheck
         }
     }
 
-    private static async Task CheckElasticsearchAsync(CheckReport report, ElasticsearchOptions options, CancellationToken ct)
+    internal static async Task CheckElasticsearchAsync(CheckReport report, ElasticsearchOptions options, CancellationToken ct)
     {
         var es = new ElasticsearchRawClient(options);
         var url = ElasticsearchOptions.Redact(options.Url!);
@@ -234,7 +234,9 @@ internal static class IngestCheck
         var (status, body) = await es.TrySendAsync(EsMethod.POST, "/_security/user/_has_privileges", request, ct);
         if (status != 200)
         {
-            if (body.Contains("security", StringComparison.OrdinalIgnoreCase) && body.Contains("enabled", StringComparison.OrdinalIgnoreCase))
+            // "Security must be explicitly enabled …" (security off), or no security API at all.
+            if ((body.Contains("security", StringComparison.OrdinalIgnoreCase) && body.Contains("enabled", StringComparison.OrdinalIgnoreCase))
+                || (status == 400 && body.Contains("no handler found", StringComparison.OrdinalIgnoreCase)))
             {
                 report.Pass(name, "security is disabled on the cluster: nothing to check");
             }
