@@ -11,6 +11,7 @@ public sealed class ConnectionProbe : IDisposable
     private readonly Func<string?> _probe;
     private readonly ITimer _timer;
     private int _running;
+    private int _disposed;
 
     /// <param name="probe">Blocking check: null when the dependency answered, else what went wrong.</param>
     public ConnectionProbe(ConnectionMonitor monitor, Func<string?> probe, TimeProvider time, TimeSpan interval)
@@ -20,17 +21,36 @@ public sealed class ConnectionProbe : IDisposable
         _timer = time.CreateTimer(_ => Tick(), null, interval, interval);
     }
 
-    public void Dispose() => _timer.Dispose();
+    /// <summary>Stops probing and waits for a probe in progress: the client it uses may be destroyed right after.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _timer.Dispose();
+        var wait = new SpinWait();
+        while (Volatile.Read(ref _running) != 0)
+        {
+            wait.SpinOnce(sleep1Threshold: 10);
+        }
+    }
 
     private void Tick()
     {
-        if (_monitor.IsUp || Interlocked.Exchange(ref _running, 1) != 0)
+        if (_monitor.IsUp || Volatile.Read(ref _disposed) != 0 || Interlocked.Exchange(ref _running, 1) != 0)
         {
             return;
         }
 
         try
         {
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return; // Disposed between the two checks: the client may be gone.
+            }
+
             string? failure;
             try
             {

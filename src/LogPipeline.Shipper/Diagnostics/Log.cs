@@ -55,9 +55,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 122, Level = LogLevel.Error, Message = "Line at offset {Offset} of {File} could not be delivered and is dropped: {Reason}")]
     public static partial void DeliveryFailed(ILogger logger, FileIdentity file, long offset, string reason);
 
-    [LoggerMessage(EventId = 123, Level = LogLevel.Information, Message = "librdkafka {Facility}: {Message}")]
-    public static partial void KafkaLog(ILogger logger, string facility, string message);
-
     [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Writing checkpoints to {Path} failed: {Reason}")]
     public static partial void CheckpointFailed(ILogger logger, string path, string reason);
 
