@@ -126,7 +126,9 @@ public sealed class CheckCommandTests : IAsyncLifetime
     private async Task<(int Code, string Output)> CheckAsync(string name, string dll, Dictionary<string, string?> env)
     {
         await using var process = WorkerProcess.Start(name, dll, env, "check");
+        var started = DateTime.UtcNow;
         var code = await process.WaitForExitAsync(ExitTimeout);
+        TestContext.Current.TestOutputHelper?.WriteLine($"{name} check: exit {code} after {(DateTime.UtcNow - started).TotalSeconds:0.0} s\n{process.StandardOutput}");
         Assert.Equal(string.Empty, process.StandardError); // no librdkafka text, no stack trace
         return (code, process.StandardOutput);
     }
