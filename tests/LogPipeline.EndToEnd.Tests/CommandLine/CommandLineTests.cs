@@ -13,15 +13,16 @@ public sealed class CommandLineTests
 
     public static TheoryData<string, string, int, string> Cases => new()
     {
-        // (binary, arguments separated by spaces, exit code, text expected in the output)
+        // (binary, arguments separated by spaces, exit code, text expected in the output); the version is
+        // Directory.Build.props' <Version>, the same for both binaries.
         { "ingest", "--help", 0, "usage: logpipeline-ingest [run|setup|report|check]" },
         { "ingest", "-h", 0, "docs/contracts.md" },
         { "ingest", "run --help", 0, "usage: logpipeline-ingest [run]" },
         { "ingest", "setup --help", 0, "usage: logpipeline-ingest setup" },
         { "ingest", "report --help", 0, "usage: logpipeline-ingest report" },
         { "ingest", "check --help", 0, "usage: logpipeline-ingest check" },
-        { "ingest", "--version", 0, "logpipeline-ingest 1." },
-        { "ingest", "setup --version", 0, "logpipeline-ingest 1." },
+        { "ingest", "--version", 0, "logpipeline-ingest 0.1.0" },
+        { "ingest", "setup --version", 0, "logpipeline-ingest 0.1.0" },
         { "ingest", "frobnicate", 2, "unknown command 'frobnicate'" },
         { "ingest", "--frobnicate", 2, "unknown option '--frobnicate'" },
         { "ingest", "setup --force", 2, "unknown option '--force' for setup" },
@@ -30,7 +31,7 @@ public sealed class CommandLineTests
         { "ingest", "--Kafka__BootstrapServers=", 2, "Kafka:BootstrapServers" },
         { "shipper", "--help", 0, "usage: logpipeline-shipper [run|check]" },
         { "shipper", "check -h", 0, "usage: logpipeline-shipper check" },
-        { "shipper", "--version", 0, "logpipeline-shipper 1." },
+        { "shipper", "--version", 0, "logpipeline-shipper 0.1.0" },
         { "shipper", "--follow", 2, "unknown option '--follow'" },
         { "shipper", "ship", 2, "unknown command 'ship'" },
         { "shipper", "--Shipper:Path=", 2, "Shipper:Path" },

@@ -7,7 +7,8 @@ namespace LogPipeline.EndToEnd.Tests.CommandLine;
 /// <summary>
 /// Both workers started while every Kafka broker is down: 30 s of reconnect attempts write a handful of JSON lines
 /// (one error naming the cause, no librdkafka plain text on stdout or stderr), the <c>…_kafka_up</c> gauges say 0,
-/// and when the brokers come back one line says so and the gauges go to 1 — with no traffic at all (the probe).
+/// and when the brokers come back one line says so and the gauges go to 1: the ingest worker without any traffic (its
+/// metadata probe), the shipper with its next delivered line.
 /// Both workers run side by side to spend the 30 s once.
 /// </summary>
 public sealed class QuietOutageTests : IDisposable
@@ -59,6 +60,10 @@ public sealed class QuietOutageTests : IDisposable
         }
 
         kafka.SetAllBrokersUp();
+        await File.AppendAllTextAsync(
+            Path.Combine(_directory, "logs", "access.log"),
+            "127.0.0.1 - - [01/Dec/2026:10:00:00 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n",
+            TestContext.Current.CancellationToken);
         foreach (var (worker, gauge) in new[] { (shipper, "shipper_kafka_up"), (ingest, "logpipeline_ingest_kafka_up") })
         {
             await WaitForAsync(async () => (await MetricsSnapshot.ScrapeAsync(worker.MetricsUrl)).Sum(gauge) == 1, TimeSpan.FromSeconds(30), $"{worker.Name}: {gauge} back to 1\n{worker.Tail()}");
