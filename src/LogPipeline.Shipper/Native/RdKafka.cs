@@ -241,7 +241,7 @@ internal static unsafe class RdKafka
 
         public delegate* unmanaged<int, byte*> Err2Str { get; }
 
-        /// <summary>rd_kafka_metadata (used by <c>check</c> and the recovery probe, never on the produce path).</summary>
+        /// <summary>rd_kafka_metadata (used by <c>check</c> only, on a producer that produces nothing).</summary>
         public delegate* unmanaged<IntPtr, int, IntPtr, MetadataInfo**, int, int> Metadata { get; }
 
         public delegate* unmanaged<MetadataInfo*, void> MetadataDestroy { get; }
