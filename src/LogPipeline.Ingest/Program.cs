@@ -1,59 +1,80 @@
+using LogPipeline.Hosting.CommandLine;
 using LogPipeline.Hosting.Configuration;
-using LogPipeline.Hosting.Logging;
-using LogPipeline.Ingest.Enrichment;
+using LogPipeline.Ingest.Checking;
 using LogPipeline.Ingest.Pipeline;
 using LogPipeline.Ingest.Reporting;
 using LogPipeline.Ingest.Setup;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
-// logpipeline-ingest [run|setup|report] [--Section:Key=value ...]; no command = run (the worker).
-var command = args.Length > 0 && !args[0].StartsWith('-') ? args[0] : "run";
-var rest = args.Length > 0 && !args[0].StartsWith('-') ? args[1..] : args;
-
-switch (command)
+// logpipeline-ingest [run|setup|report|check] [--help] [--version] [--Section:Key=value ...]; no command = run.
+// Exit codes: 0 success, 1 failure (setup/report/check: the message says what), 2 configuration or command-line error,
+// 4 fatal Kafka consumer error, 5 Elasticsearch refused at start (unsupported version, 401/403, template rejected).
+var cli = CommandLineArguments.Parse(args);
+var version = CommandLineArguments.VersionOf(typeof(IngestHost).Assembly);
+var command = cli.Command ?? "run";
+if (cli.Version)
 {
-    case "run":
-        {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-            {
-                Args = rest,
-                // appsettings.json ships next to the binary, whatever the working directory.
-                ContentRootPath = AppContext.BaseDirectory,
-            });
-            builder.AddJsonConsoleLogging();
-            builder.Services.AddObservability(defaultPort: 9101);
-            builder.Services.AddDocumentFactory(builder.Configuration);
-            builder.Services.AddIngestPipeline(builder.Configuration);
-            var host = builder.Build();
-            var exitCode = host.Services.GetRequiredService<IngestExitCode>();
-            return await HostRunner.RunAsync(host, () => exitCode.Value);
-        }
+    Console.WriteLine($"logpipeline-ingest {version}");
+    return ExitCodes.Success;
+}
 
-    case "setup" or "report":
-        {
-            using var cancel = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) =>
-            {
-                e.Cancel = true;
-                cancel.Cancel();
-            };
-            var configuration = OneShotConfiguration(args);
-            return command == "setup"
-                ? await SetupCommand.RunAsync(configuration, args, cancel.Token)
-                : await ReportCommand.RunAsync(configuration, args, cancel.Token);
-        }
+if (!IngestUsage.Commands.Contains(command))
+{
+    return await UsageErrorAsync($"unknown command '{command}'", null);
+}
 
-    default:
-        await Console.Error.WriteLineAsync($"unknown command '{command}'; usage: logpipeline-ingest [run|setup|report]");
-        return 64;
+if (cli.Help)
+{
+    Console.Write(IngestUsage.Text(version, cli.Command));
+    return ExitCodes.Success;
+}
+
+if (command != "report" && cli.Own.Count > 0)
+{
+    return await UsageErrorAsync($"unknown option '{cli.Own[0]}' for {command}", command);
+}
+
+if (command == "report" && ReportArguments.Parse([.. cli.Own], DateTimeOffset.UtcNow, out var reportError) is null)
+{
+    await Console.Error.WriteLineAsync(reportError);
+    return ExitCodes.Usage;
+}
+
+if (command == "run")
+{
+    var host = IngestHost.CreateBuilder(cli.Overrides).Build();
+    // Resolved before RunAsync disposes the host: the worker sets it when it stops on a fatal error.
+    var exitCode = host.Services.GetRequiredService<IngestExitCode>();
+    return await HostRunner.RunAsync(host, () => exitCode.Value);
+}
+
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+if (command == "check")
+{
+    return await IngestCheck.RunAsync(cli.Overrides, Console.Out, cancel.Token);
 }
 
 // The one-shot commands read the same sources as the worker: appsettings.json, environment, command line.
-static IConfiguration OneShotConfiguration(string[] args) => new ConfigurationBuilder()
+var configuration = new ConfigurationBuilder()
     .SetBasePath(AppContext.BaseDirectory)
     .AddJsonFile("appsettings.json", optional: true)
     .AddEnvironmentVariables()
-    .AddCommandLine(args.Where(a => a.StartsWith('-')).ToArray())
+    .AddCommandLine(cli.Overrides)
     .Build();
+string[] commandArgs = [command, .. cli.Own, .. cli.Overrides];
+return command == "setup"
+    ? await SetupCommand.RunAsync(configuration, commandArgs, cancel.Token)
+    : await ReportCommand.RunAsync(configuration, commandArgs, cancel.Token);
+
+static async Task<int> UsageErrorAsync(string what, string? command)
+{
+    var version = CommandLineArguments.VersionOf(typeof(IngestHost).Assembly);
+    await Console.Error.WriteLineAsync($"{what}\n\n{IngestUsage.Text(version, command)}");
+    return ExitCodes.Usage;
+}

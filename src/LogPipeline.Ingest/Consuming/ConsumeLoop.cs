@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
+using LogPipeline.Hosting.Connectivity;
 using LogPipeline.Hosting.Kafka;
 using LogPipeline.Ingest.Diagnostics;
 using LogPipeline.Ingest.Indexing;
@@ -88,12 +89,17 @@ internal sealed class ConsumeLoop
             .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
             .SetErrorHandler((_, error) =>
             {
-                if (!OnFatal(error))
+                // A fatal error is logged once by OnFatal; connection errors go to the connection monitor.
+                if (!OnFatal(error) && !_metrics.KafkaConnection.OnError(error.Code, error.Reason, error.IsFatal))
                 {
                     IngestLog.KafkaError(_logger, error.Reason, error.IsFatal);
                 }
             })
+            .SetLogHandler((_, line) => KafkaConnectivity.OnLog(_logger, (int)line.Level, "consumer", line.Facility, line.Message))
             .Build();
+        // While Kafka is down, a metadata request every few seconds notices recovery even when no record flows.
+        using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
+        using var probe = new ConnectionProbe(_metrics.KafkaConnection.Monitor, () => ProbeKafka(admin), _time, TimeSpan.FromSeconds(5));
         consumer.Subscribe(_options.Topic);
         var nextLag = _time.GetTimestamp();
         try
@@ -128,6 +134,7 @@ internal sealed class ConsumeLoop
 
                 if (record is not null && !record.IsPartitionEOF)
                 {
+                    _metrics.KafkaConnection.OnSuccess();
                     Dispatch(record);
                 }
                 else if (holding)
@@ -385,8 +392,22 @@ internal sealed class ConsumeLoop
         return more;
     }
 
+    private string? ProbeKafka(IAdminClient admin)
+    {
+        try
+        {
+            admin.GetMetadata(_options.Topic, TimeSpan.FromSeconds(2));
+            return null;
+        }
+        catch (KafkaException ex)
+        {
+            return ex.Error.Reason;
+        }
+    }
+
     private void OnAssigned(List<TopicPartition> partitions)
     {
+        _metrics.KafkaConnection.OnSuccess();
         foreach (var tp in partitions)
         {
             _trackers[tp.Partition.Value] = new OffsetTracker();

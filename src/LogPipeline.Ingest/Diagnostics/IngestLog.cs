@@ -38,7 +38,9 @@ internal static partial class IngestLog
     [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Backpressure released: partitions resumed")]
     public static partial void Resumed(ILogger logger);
 
-    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "_bulk failed ({Reason}); retry {Attempt} in {DelayMs} ms")]
+    // Debug: every retry of an outage; the Elasticsearch connection monitor logs the outage itself (on change,
+    // then a reminder a minute) and counts it in logpipeline_ingest_elasticsearch_up.
+    [LoggerMessage(EventId = 200, Level = LogLevel.Debug, Message = "_bulk failed ({Reason}); retry {Attempt} in {DelayMs} ms")]
     public static partial void BulkRetry(ILogger logger, string reason, int attempt, long delayMs);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Elasticsearch accepts bulks again after {Attempts} attempts")]

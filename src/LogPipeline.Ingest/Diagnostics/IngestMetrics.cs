@@ -1,4 +1,8 @@
+using LogPipeline.Hosting.Connectivity;
+using LogPipeline.Hosting.Kafka;
 using LogPipeline.Hosting.Metrics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LogPipeline.Ingest.Diagnostics;
 
@@ -20,7 +24,18 @@ public sealed class IngestMetrics
     private long _inFlight;
 
     public IngestMetrics(MetricsRegistry registry)
+        : this(registry, TimeProvider.System, NullLoggerFactory.Instance)
     {
+    }
+
+    public IngestMetrics(MetricsRegistry registry, TimeProvider time, ILoggerFactory loggers)
+    {
+        // Reachability of both dependencies: one error line per change, a reminder a minute while down, and the
+        // logpipeline_ingest_kafka_up / logpipeline_ingest_elasticsearch_up gauges (docs/contracts.md).
+        KafkaConnection = new KafkaConnectivity(new ConnectionMonitor(
+            "Kafka", "logpipeline_ingest_kafka_up", registry, time, loggers.CreateLogger("LogPipeline.Ingest.Kafka")));
+        ElasticsearchConnection = new ConnectionMonitor(
+            "Elasticsearch", "logpipeline_ingest_elasticsearch_up", registry, time, loggers.CreateLogger("LogPipeline.Ingest.Elasticsearch"));
         Consumed = registry.Counter("logpipeline_ingest_consumed_total", "Kafka messages consumed.");
         Indexed = registry.Counter("logpipeline_ingest_indexed_total", "Documents Elasticsearch created.");
         Duplicates = registry.Counter("logpipeline_ingest_duplicates_total", "Documents already indexed (409 on create): re-sent or re-consumed lines.");
@@ -41,6 +56,12 @@ public sealed class IngestMetrics
         registry.GaugeCallback("logpipeline_ingest_consumer_lag", "Messages behind the high watermark, summed over assigned partitions.", () => Interlocked.Read(ref _lag));
         registry.GaugeCallback("logpipeline_ingest_in_flight_messages", "Consumed messages not yet indexed or dead-lettered.", () => Interlocked.Read(ref _inFlight));
     }
+
+    /// <summary>The consumer's and the dead-letter producer's view of the Kafka cluster (one cluster, one state).</summary>
+    public KafkaConnectivity KafkaConnection { get; }
+
+    /// <summary>Fed by <see cref="Indexing.ElasticsearchHealth"/> (every _bulk outcome).</summary>
+    public ConnectionMonitor ElasticsearchConnection { get; }
 
     public Counter Consumed { get; }
 

@@ -1,3 +1,5 @@
+using LogPipeline.Ingest.Diagnostics;
+
 namespace LogPipeline.Ingest.Indexing;
 
 /// <summary>
@@ -9,12 +11,28 @@ namespace LogPipeline.Ingest.Indexing;
 /// </summary>
 public sealed class ElasticsearchHealth
 {
+    private readonly IngestMetrics? _metrics;
     private volatile string? _failure = "starting: Elasticsearch version and index template not checked yet";
+
+    public ElasticsearchHealth()
+    {
+    }
+
+    /// <summary>Also feeds the connection monitor (state-change logs, <c>logpipeline_ingest_elasticsearch_up</c>).</summary>
+    public ElasticsearchHealth(IngestMetrics metrics) => _metrics = metrics;
 
     /// <summary>Null while Elasticsearch accepts requests, else the last failure.</summary>
     public string? Failure => _failure;
 
-    public void Failed(string reason) => _failure = reason;
+    public void Failed(string reason)
+    {
+        _failure = reason;
+        _metrics?.ElasticsearchConnection.Down(reason);
+    }
 
-    public void Succeeded() => _failure = null;
+    public void Succeeded()
+    {
+        _failure = null;
+        _metrics?.ElasticsearchConnection.Up();
+    }
 }

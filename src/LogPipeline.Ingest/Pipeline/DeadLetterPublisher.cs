@@ -48,6 +48,7 @@ internal sealed class DeadLetterPublisher(
             try
             {
                 await producer.ProduceAsync(topic, message, abandon);
+                metrics.KafkaConnection.OnSuccess();
                 (stage == ParseStage ? metrics.DeadLetteredParse : metrics.DeadLetteredIndex).Increment();
                 return;
             }

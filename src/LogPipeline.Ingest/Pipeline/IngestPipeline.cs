@@ -73,7 +73,14 @@ internal sealed class IngestPipeline(
         var client = ElasticsearchClientFactory.Create(
             elasticsearch.Value, settings => settings.EnableHttpCompression(false).TransferEncodingChunked(true));
         using var producer = new ProducerBuilder<byte[], byte[]>(KafkaClientConfigs.DeadLetterProducer(kafkaOptions, security.Value))
-            .SetErrorHandler((_, error) => IngestLog.KafkaError(_logger, error.Reason, error.IsFatal))
+            .SetErrorHandler((_, error) =>
+            {
+                if (!metrics.KafkaConnection.OnError(error.Code, error.Reason, error.IsFatal))
+                {
+                    IngestLog.KafkaError(_logger, error.Reason, error.IsFatal);
+                }
+            })
+            .SetLogHandler((_, line) => KafkaConnectivity.OnLog(_logger, (int)line.Level, "dead-letter producer", line.Facility, line.Message))
             .Build();
         var deadLetters = new DeadLetterPublisher(producer, kafkaOptions.EffectiveDeadLetterTopic, metrics, backoff, _logger);
         var indexer = new BulkIndexer(client, elasticsearch.Value.DataStream, major, options, deadLetters, metrics, health, backoff, time, _logger);

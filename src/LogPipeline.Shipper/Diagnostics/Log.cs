@@ -58,10 +58,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 124, Level = LogLevel.Error, Message = "{Count} more lines dropped ({Reason}) in the last {Elapsed}; {Total} dropped for this reason since start")]
     public static partial void LinesDroppedSummary(ILogger logger, long count, string reason, TimeSpan elapsed, long total);
 
-    /// <summary>librdkafka's own log line at the level matching its syslog level (see KafkaPublisher).</summary>
-    [LoggerMessage(EventId = 123, Message = "librdkafka {Facility}: {Message}")]
-    public static partial void KafkaLog(ILogger logger, LogLevel level, string facility, string message);
-
     [LoggerMessage(EventId = 130, Level = LogLevel.Warning, Message = "Writing checkpoints to {Path} failed: {Reason}")]
     public static partial void CheckpointFailed(ILogger logger, string path, string reason);
 

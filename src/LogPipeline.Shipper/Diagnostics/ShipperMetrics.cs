@@ -1,5 +1,9 @@
+using LogPipeline.Hosting.Connectivity;
+using LogPipeline.Hosting.Kafka;
 using LogPipeline.Hosting.Metrics;
 using LogPipeline.Shipper.Publishing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LogPipeline.Shipper.Diagnostics;
 
@@ -15,7 +19,16 @@ internal sealed class ShipperMetrics
     private InFlightBudget? _budget;
 
     public ShipperMetrics(MetricsRegistry registry)
+        : this(registry, TimeProvider.System, NullLoggerFactory.Instance)
     {
+    }
+
+    public ShipperMetrics(MetricsRegistry registry, TimeProvider time, ILoggerFactory loggers)
+    {
+        // Kafka's reachability: one error line when it goes down, a reminder a minute while it stays down, and
+        // the shipper_kafka_up gauge (docs/contracts.md); fed by the publisher's callbacks and its probe.
+        KafkaConnection = new KafkaConnectivity(new ConnectionMonitor(
+            "Kafka", "shipper_kafka_up", registry, time, loggers.CreateLogger("LogPipeline.Shipper.Kafka")));
         LinesRead = registry.Counter("shipper_lines_read_total", "Lines read from the log files and handed to the producer.");
         BytesRead = registry.Counter("shipper_bytes_read_total", "Bytes read from the log files (including newlines and skipped bytes).");
         LinesDelivered = registry.Counter("shipper_lines_delivered_total", "Lines acknowledged by Kafka.");
@@ -50,6 +63,8 @@ internal sealed class ShipperMetrics
             "From reading a line to Kafka's acknowledgement.",
             [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]);
     }
+
+    public KafkaConnectivity KafkaConnection { get; }
 
     public Counter LinesRead { get; }
 

@@ -98,6 +98,50 @@ internal static unsafe class RdKafka
         public IntPtr Opaque;
     }
 
+    /// <summary>rd_kafka_metadata_t.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MetadataInfo
+    {
+        public int BrokerCount;
+        public MetadataBroker* Brokers;
+        public int TopicCount;
+        public MetadataTopic* Topics;
+        public int OriginatingBrokerId;
+        public IntPtr OriginatingBrokerName;
+    }
+
+    /// <summary>rd_kafka_metadata_broker_t.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MetadataBroker
+    {
+        public int Id;
+        public IntPtr Host;
+        public int Port;
+    }
+
+    /// <summary>rd_kafka_metadata_topic_t.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MetadataTopic
+    {
+        public IntPtr Name;
+        public int PartitionCount;
+        public MetadataPartition* Partitions;
+        public int Err;
+    }
+
+    /// <summary>rd_kafka_metadata_partition_t.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct MetadataPartition
+    {
+        public int Id;
+        public int Err;
+        public int Leader;
+        public int ReplicaCount;
+        public int* Replicas;
+        public int IsrCount;
+        public int* Isrs;
+    }
+
     /// <summary>rd_kafka_vu_t: a type tag and a 64-byte union.</summary>
     [StructLayout(LayoutKind.Explicit, Size = 72)]
     public struct VarArg
@@ -148,6 +192,8 @@ internal static unsafe class RdKafka
             FatalError = (delegate* unmanaged<IntPtr, byte*, nuint, int>)F("rd_kafka_fatal_error");
             TestFatalError = (delegate* unmanaged<IntPtr, int, byte*, int>)F("rd_kafka_test_fatal_error");
             Err2Str = (delegate* unmanaged<int, byte*>)F("rd_kafka_err2str");
+            Metadata = (delegate* unmanaged<IntPtr, int, IntPtr, MetadataInfo**, int, int>)F("rd_kafka_metadata");
+            MetadataDestroy = (delegate* unmanaged<MetadataInfo*, void>)F("rd_kafka_metadata_destroy");
         }
 
         public delegate* unmanaged<IntPtr> ConfNew { get; }
@@ -198,6 +244,11 @@ internal static unsafe class RdKafka
         public delegate* unmanaged<IntPtr, int, byte*, int> TestFatalError { get; }
 
         public delegate* unmanaged<int, byte*> Err2Str { get; }
+
+        /// <summary>rd_kafka_metadata (used by <c>check</c> only, on a producer that produces nothing).</summary>
+        public delegate* unmanaged<IntPtr, int, IntPtr, MetadataInfo**, int, int> Metadata { get; }
+
+        public delegate* unmanaged<MetadataInfo*, void> MetadataDestroy { get; }
 
         /// <summary>librdkafka's text for an error code (static storage in the library, copied here).</summary>
         public string Describe(int code) => Marshal.PtrToStringUTF8((IntPtr)Err2Str(code)) ?? code.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -16,6 +16,9 @@ internal interface IProducerEvents
     void OnLog(int level, string facility, string message);
 }
 
+/// <summary>What a metadata request said about the producer's topic (<paramref name="Error"/> 0 = the topic exists).</summary>
+internal readonly record struct TopicState(int Error, int Partitions, int PartitionsWithoutLeader, int Brokers, int AnsweredBy);
+
 /// <summary>
 /// One librdkafka producer for one topic, driven directly (see <see cref="RdKafka"/> for why). Produce copies
 /// the key, value and headers into librdkafka, so nothing is pinned after the call; the only per-message .NET
@@ -166,6 +169,46 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
         fixed (byte* t = text)
         {
             return _api.TestFatalError(_rk, code, t);
+        }
+    }
+
+    /// <summary>
+    /// Asks the cluster for the topic's metadata (blocks up to <paramref name="timeout"/>; any thread, never the
+    /// produce path): 0 and the topic's state, or librdkafka's error code when no broker answered.
+    /// </summary>
+    public int TopicMetadata(TimeSpan timeout, out TopicState topic)
+    {
+        topic = default;
+        RdKafka.MetadataInfo* metadata = null;
+        var code = _api.Metadata(_rk, 0, _topic, &metadata, (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue));
+        if (code != 0)
+        {
+            return code;
+        }
+
+        try
+        {
+            if (metadata->TopicCount == 0)
+            {
+                return (int)Confluent.Kafka.ErrorCode.UnknownTopicOrPart;
+            }
+
+            var t = metadata->Topics[0];
+            var withoutLeader = 0;
+            for (var i = 0; i < t.PartitionCount; i++)
+            {
+                if (t.Partitions[i].Leader < 0)
+                {
+                    withoutLeader++;
+                }
+            }
+
+            topic = new TopicState(t.Err, t.PartitionCount, withoutLeader, metadata->BrokerCount, metadata->OriginatingBrokerId);
+            return 0;
+        }
+        finally
+        {
+            _api.MetadataDestroy(metadata);
         }
     }
 

@@ -93,16 +93,4 @@ public sealed class DeliveryErrorClassifierTests
         Assert.Equal(labels.Count, labels.Distinct().Count());
         Assert.DoesNotContain("other", labels);
     }
-
-    [Theory]
-    [InlineData(0, LogLevel.Critical)]
-    [InlineData(1, LogLevel.Critical)]
-    [InlineData(2, LogLevel.Critical)]
-    [InlineData(3, LogLevel.Error)]
-    [InlineData(4, LogLevel.Warning)]
-    [InlineData(5, LogLevel.Information)]
-    [InlineData(6, LogLevel.Information)]
-    [InlineData(7, LogLevel.Debug)]
-    public void Librdkafka_syslog_levels_map_to_matching_log_levels(int syslog, LogLevel expected) =>
-        Assert.Equal(expected, KafkaPublisher.LogLevelOf(syslog));
 }
