@@ -126,8 +126,8 @@ public sealed class UserAgentPrefilterTests
     [Fact]
     public void The_prefiltered_parser_answers_exactly_like_trying_every_rule_in_order()
     {
-        var prefiltered = new UserAgentParser(TestData.RegexesPath, 16, 512, null, prefilter: true);
-        var naive = new UserAgentParser(TestData.RegexesPath, 16, 512, null, prefilter: false);
+        var prefiltered = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: true);
+        var naive = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: false);
         var random = new Random(Seed + 1);
         var conformance = UapConformance.AllUserAgents();
         var inputs = conformance.Concat(Hostile(random, conformance, 3000)).ToList();
@@ -160,14 +160,14 @@ public sealed class UserAgentPrefilterTests
     [Fact]
     public void Compiled_rules_answer_exactly_like_interpreted_ones()
     {
-        var compiled = new UserAgentParser(TestData.RegexesPath, 16, 512, null, prefilter: true);
+        var compiled = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: true);
         foreach (var rule in compiled.Rules)
         {
             rule.Promote(string.Empty);
         }
 
         Assert.All(compiled.Rules, r => Assert.True(r.IsCompiled));
-        var reference = new UserAgentParser(TestData.RegexesPath, 16, 512, null, prefilter: false);
+        var reference = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: false);
         var conformance = UapConformance.AllUserAgents();
         var inputs = conformance.Where((_, i) => i % 8 == 0).Concat(Hostile(new Random(Seed + 2), conformance, 500)).ToList();
         var differences = new List<string>();
@@ -186,8 +186,8 @@ public sealed class UserAgentPrefilterTests
     [Fact]
     public void A_rule_the_engine_spends_its_time_in_is_compiled_in_the_background()
     {
-        var parser = new UserAgentParser(TestData.RegexesPath, 16, 512, null, prefilter: true);
-        var reference = new UserAgentParser(TestData.RegexesPath, 16, 512, null, prefilter: false);
+        var parser = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: true);
+        var reference = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: false);
         const string bot = "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)";
         var expected = reference.Resolve(bot);
         var clock = System.Diagnostics.Stopwatch.StartNew();
