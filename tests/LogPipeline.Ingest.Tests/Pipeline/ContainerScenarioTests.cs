@@ -1,3 +1,4 @@
+using LogPipeline.Testing;
 using LogPipeline.Testing.Docker;
 
 namespace LogPipeline.Ingest.Tests.Pipeline;
@@ -6,6 +7,7 @@ namespace LogPipeline.Ingest.Tests.Pipeline;
 /// The same delivery scenarios against real Kafka and a real Elasticsearch (Testcontainers). They need a
 /// Docker engine and skip with the reason where none answers (as on CI here).
 /// </summary>
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class ContainerScenarioTests
 {
     [Fact]

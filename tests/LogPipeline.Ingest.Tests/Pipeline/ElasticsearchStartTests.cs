@@ -1,5 +1,6 @@
 using LogPipeline.Ingest.Pipeline;
 using LogPipeline.Ingest.Setup;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Elasticsearch;
 
 namespace LogPipeline.Ingest.Tests.Pipeline;
@@ -8,6 +9,7 @@ namespace LogPipeline.Ingest.Tests.Pipeline;
 /// The worker's start against Elasticsearch: the server's major decides the compatibility headers (8.x and 9.x
 /// work, others are refused), and the index template exists before the first write.
 /// </summary>
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class ElasticsearchStartTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

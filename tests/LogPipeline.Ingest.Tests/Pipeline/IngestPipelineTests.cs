@@ -1,11 +1,13 @@
 using System.Diagnostics;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Pipeline;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Ingest.Tests.Pipeline;
 
 /// <summary>Consumer → processing → _bulk → offsets, against the mock Kafka cluster and the Elasticsearch stand-in.</summary>
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class IngestPipelineTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

@@ -3,11 +3,13 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using LogPipeline.Ingest.Consuming;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Ingest.Tests.Pipeline;
 
 /// <summary>The real <c>logpipeline-ingest</c> process: Program.cs, appsettings, environment keys, exit codes, kill -9.</summary>
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class IngestProcessTests
 {
     private static readonly string Binary = Path.Combine(AppContext.BaseDirectory, "logpipeline-ingest.dll");

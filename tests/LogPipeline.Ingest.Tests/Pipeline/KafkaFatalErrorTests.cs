@@ -1,10 +1,12 @@
 using Confluent.Kafka;
 using LogPipeline.Ingest.Pipeline;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Ingest.Tests.Pipeline;
 
 /// <summary>A fatal consumer error (librdkafka's own classification) ends the pipeline: nothing more is committed.</summary>
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class KafkaFatalErrorTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using LogPipeline.Testing;
 
 namespace LogPipeline.Ingest.Tests.Pipeline;
 
@@ -8,6 +9,7 @@ namespace LogPipeline.Ingest.Tests.Pipeline;
 /// the data stream's write index (elastic/elasticsearch#44794; the stand-in models that), so lines re-sent after a
 /// rollover land twice. This measures the window instead of hiding it.
 /// </summary>
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class RolloverTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

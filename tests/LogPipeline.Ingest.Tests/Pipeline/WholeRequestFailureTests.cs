@@ -1,5 +1,6 @@
 using System.Text;
 using LogPipeline.Ingest.Pipeline;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Ingest.Tests.Pipeline;
@@ -8,6 +9,7 @@ namespace LogPipeline.Ingest.Tests.Pipeline;
 /// A <c>_bulk</c> refused as a whole says nothing about its documents: the batch stalls (retried, offsets kept,
 /// counted, readiness false) and nothing goes to the dead-letter topic; only per-item rejections do.
 /// </summary>
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class WholeRequestFailureTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);

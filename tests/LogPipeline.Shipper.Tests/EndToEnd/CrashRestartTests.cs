@@ -1,4 +1,5 @@
 using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 using LogPipeline.Testing.Nginx;
 
@@ -6,6 +7,7 @@ namespace LogPipeline.Shipper.Tests.EndToEnd;
 
 /// <summary>The real shipper process, killed with SIGKILL mid-run and started again on the same state.</summary>
 [Collection(LoadCollection.Name)]
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class CrashRestartTests
 {
     private const int Requests = 6000;

@@ -1,4 +1,5 @@
 using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 using LogPipeline.Testing.Nginx;
 
@@ -9,6 +10,7 @@ namespace LogPipeline.Shipper.Tests.EndToEnd;
 /// behind the real nginx, rotating it at 50 KB. The other process tests run the JIT build.
 /// </summary>
 [Collection(LoadCollection.Name)]
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class NativeBinaryTests
 {
     private const int Requests = 4000;

@@ -1,4 +1,5 @@
 using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 using LogPipeline.Testing.Nginx;
 
@@ -6,6 +7,7 @@ namespace LogPipeline.Shipper.Tests.EndToEnd;
 
 /// <summary>The real nginx, rotated by the shipper itself (rename + SIGUSR1), into the mock cluster.</summary>
 [Collection(LoadCollection.Name)]
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class NginxRotationTests
 {
     private const int Requests = 4000;

@@ -1,10 +1,12 @@
 using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Shipper.Tests.EndToEnd;
 
 /// <summary>Exit codes of the real process: config error 2 (key named), SIGTERM drained 0, undelivered 3.</summary>
 [Collection(LoadCollection.Name)]
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class ProcessLifecycleTests
 {
     [Theory]

@@ -1,11 +1,13 @@
 using System.Text;
 using Confluent.Kafka;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 using LogPipeline.Testing.Nginx;
 
 namespace LogPipeline.Shipper.Tests.Infrastructure;
 
 /// <summary>The fixtures every pipeline test stands on: the mock Kafka cluster and the real nginx.</summary>
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class TestInfrastructureTests
 {
     [Fact]

@@ -1,11 +1,13 @@
 using System.Text;
 using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Shipper.Tests.Pipeline;
 
 /// <summary>Files that are not there yet, directories that vanish, and hostile content, end to end.</summary>
 [Collection(LoadCollection.Name)]
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class EdgeCaseTests
 {
     [Fact]

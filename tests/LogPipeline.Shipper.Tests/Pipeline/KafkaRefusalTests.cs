@@ -1,6 +1,7 @@
 using System.Net;
 using Confluent.Kafka;
 using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Shipper.Tests.Pipeline;
@@ -11,6 +12,7 @@ namespace LogPipeline.Shipper.Tests.Pipeline;
 /// Per-record refusals (too large) drop only those lines, counted per reason and logged rate-limited.
 /// </summary>
 [Collection(LoadCollection.Name)]
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class KafkaRefusalTests
 {
     private const int Rate = 10_000;

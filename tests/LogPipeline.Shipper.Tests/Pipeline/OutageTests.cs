@@ -1,10 +1,12 @@
 using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Shipper.Tests.Pipeline;
 
 /// <summary>All brokers down for 8 s in the middle of a rotating write load.</summary>
 [Collection(LoadCollection.Name)]
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class OutageTests
 {
     private const int Lines = 150_000;

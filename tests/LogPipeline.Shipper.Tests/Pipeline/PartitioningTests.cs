@@ -1,11 +1,13 @@
 using System.Text;
 using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Shipper.Tests.Pipeline;
 
 /// <summary>Kafka:Partitioning: spread (no key, every partition) or file (key = file identity, one partition).</summary>
 [Collection(LoadCollection.Name)]
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class PartitioningTests
 {
     private const int Lines = 20_000;

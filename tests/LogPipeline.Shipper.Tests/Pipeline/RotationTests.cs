@@ -2,12 +2,14 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using LogPipeline.Shipper.Tests.Support;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Shipper.Tests.Pipeline;
 
 /// <summary>Generated writes at nginx-like rates with 50 KB rotation: nothing lost, nothing duplicated.</summary>
 [Collection(LoadCollection.Name)]
+[Trait(TestTier.Name, TestTier.Process)]
 public sealed class RotationTests
 {
     private const int Lines = 200_000;
