@@ -17,7 +17,7 @@ public static class DrainBudget
     private const string Topic = "nginx-access";
 
     /// <summary>The manifest's Shipper__ShutdownGracePeriod.</summary>
-    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
 
     private static readonly int[] Rates = [500, 2_000, 10_000];
 

@@ -15,7 +15,7 @@ namespace LogPipeline.EndToEnd.Tests.Churn;
 internal sealed partial class WebPod : IAsyncDisposable
 {
     /// <summary>The manifest's Shipper__ShutdownGracePeriod.</summary>
-    public static readonly TimeSpan ShipperGrace = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan ShipperGrace = TimeSpan.FromSeconds(30);
 
     private readonly NginxServer _nginx;
     private bool _volumesDeleted;
