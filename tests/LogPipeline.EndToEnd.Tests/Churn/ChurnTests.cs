@@ -39,12 +39,25 @@ public sealed partial class ChurnTests
             load.Start(concurrency: 16);
             for (var step = 0; step < schedule.Pods.Count; step++)
             {
+                await ScaleIngestAsync(step);
+                if (step == schedule.Pods.Count - 1 && schedule.KafkaOutage is { } outage)
+                {
+                    // The last scale-down meets a Kafka outage (say, brokers restarting at the same time): the stopping
+                    // shippers get SIGTERM with unacknowledged lines and Kafka comes back within their grace. A drain
+                    // cut short, or volumes deleted before it, would lose lines here.
+                    pipeline.Kafka.SetAllBrokersDown();
+                    await ScaleToAsync(schedule.Pods[step]);
+                    await Task.Delay(outage, Scenario.Token);
+                    pipeline.Kafka.SetAllBrokersUp();
+                    await Task.Delay(schedule.Step - outage, Scenario.Token);
+                    continue;
+                }
+
                 if (step > 0)
                 {
                     await ScaleToAsync(schedule.Pods[step]);
                 }
 
-                await ScaleIngestAsync(step);
                 await Task.Delay(schedule.Step, Scenario.Token);
             }
 
@@ -70,12 +83,13 @@ public sealed partial class ChurnTests
             var deadLettered = lastBooks.Values.Sum(b => b.Sum("logpipeline_ingest_dead_lettered_total"));
             var rebalances = workers.Sum(w => AssignedPattern().Count(w.StandardOutput));
             var drains = stops.Select(s => s.DrainSeconds).Order().ToList();
+            var unackedAtTerm = stops.Sum(s => (s.LastScrapeRead ?? 0) - (s.LastScrapeDelivered ?? 0));
             Measurements.Record(
                 $"churn ({schedule.Name})",
                 $"{report}; {schedule}; requests sent {load.Sent}, answered 2xx {expected.Count}, unanswered {unanswered.Count} " +
                 $"(of those indexed: {report.Unexpected.Count(unanswered.Contains)}); pods started {all.Count}, stopped {stops.Length}, " +
                 $"shipper exits {Histogram(stops.Select(s => s.ExitCode))}; rotations {stops.Sum(s => s.LastScrape?.Sum("shipper_rotations_performed_total") ?? 0)} (last scrapes); " +
-                $"drain s min {drains[0]:0.00} / median {drains[drains.Count / 2]:0.00} / max {drains[^1]:0.00}; nginx stop s max {stops.Max(s => s.NginxSeconds):0.00}; " +
+                $"unacknowledged at SIGTERM (last scrapes) {unackedAtTerm}; drain s min {drains[0]:0.00} / median {drains[drains.Count / 2]:0.00} / max {drains[^1]:0.00}; nginx stop s max {stops.Max(s => s.NginxSeconds):0.00}; " +
                 $"ingest workers started {workers.Count} (1 SIGKILL, 1 SIGTERM), partition assignments {rebalances}; " +
                 $"ingest consumed {consumed}, duplicates absorbed by _id (409) {duplicates}, dead-lettered {deadLettered}; " +
                 $"kafka records {kafka.Records}, kafka duplicates {kafka.Duplicates}; churn {churnSeconds:0} s, total {clock.Elapsed.TotalSeconds:0} s; " +
@@ -116,11 +130,14 @@ public sealed partial class ChurnTests
             }
 
             Assert.Equal(0, deadLettered);
-            var terminated = workers.Single(w => w.Name == terminatedWorker);
-            Assert.Equal(0, terminated.ExitCode);
+            if (terminatedWorker is not null)
+            {
+                Assert.Equal(0, workers.Single(w => w.Name == terminatedWorker).ExitCode);
+            }
         }
         finally
         {
+            pipeline.Kafka.SetAllBrokersUp();
             await load.StopAsync();
             // Background stops may still be draining when an assertion failed: give them their grace, then kill.
             await Task.WhenAny(Task.WhenAll(stopping), Task.Delay(WebPod.ShipperGrace + TimeSpan.FromSeconds(20)));
