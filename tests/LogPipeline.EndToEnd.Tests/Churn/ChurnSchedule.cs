@@ -5,7 +5,7 @@ namespace LogPipeline.EndToEnd.Tests.Churn;
 /// <summary>
 /// What the churn scenario does over time: the web tier's replica counts (as the HPA would set them), the step
 /// length, the total request rate and the preStop pause. CI runs <see cref="Ci"/>; <c>LP_CHURN=full</c> selects
-/// <see cref="Full"/>, the 3 → 10 → 5 → 15 → 4 (a manual run: ~5 minutes and ~1.5 GB of RAM).
+/// <see cref="Full"/>, the 3 → 10 → 5 → 15 → 4 (a manual run: ~5 minutes).
 /// The ingest group follows the same steps: 1 worker, 3 at the second step, one of them SIGKILLed at the third,
 /// one started again at the fourth and one stopped with SIGTERM at the last (1 → 3 → 2 → 3 → 2).
 /// </summary>
