@@ -55,6 +55,12 @@ public static class BenchCommand
             report.Append(Ingest.IngestSection.Run(options.Quick));
         }
 
+        if (options.Runs("drain") || options.Runs("fleet"))
+        {
+            Console.WriteLine("# Web pods (drain budget, many shippers)");
+            report.Append(Pods.PodsSection.Run(options.Runs("drain"), options.Runs("fleet"), options.Quick, cts.Token));
+        }
+
         var text = DocumentHeader(options) + report;
         Console.WriteLine();
         Console.WriteLine(text);
