@@ -26,6 +26,8 @@ public static class PeerConfig
     public static string Render(string template, ToolContext context, string fileName)
     {
         var text = File.ReadAllText(Path.Combine(TemplatesDirectory, template))
+            .Replace("@@LOGDIR@@", Path.GetDirectoryName(context.LogPath), StringComparison.Ordinal)
+            .Replace("@@LOGNAME@@", Path.GetFileName(context.LogPath), StringComparison.Ordinal)
             .Replace("@@LOG@@", context.LogPath, StringComparison.Ordinal)
             .Replace("@@STATE@@", context.StateDirectory, StringComparison.Ordinal)
             .Replace("@@BOOTSTRAP@@", context.BootstrapServers, StringComparison.Ordinal)

@@ -3,7 +3,7 @@ using LogPipeline.Bench.Workloads;
 namespace LogPipeline.Bench.Peers;
 
 /// <summary>
-/// syslog-ng file() → kafka-c (Debian syslog-ng-core + syslog-ng-mod-rdkafka, unpacked into a private prefix
+/// syslog-ng wildcard-file() → kafka-c (Debian syslog-ng-core + syslog-ng-mod-rdkafka, unpacked into a private prefix
 /// because the packages conflict with rsyslog), config bench/peers/syslog-ng.conf.
 /// </summary>
 public sealed class SyslogNgPeer : ITool
