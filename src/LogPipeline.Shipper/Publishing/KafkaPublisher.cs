@@ -264,10 +264,14 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
 
         // Reports refused because the producer is in a fatal state carry the fatal error's code, or a purge:
         // name the fatal error itself, as the error callback would.
-        var fatal = _producer.FatalError(out var fatalReason);
+        // The error callback can fire on the poll thread before the constructor has assigned _producer (an
+        // authentication failure right at start): then there is no fatal state to ask for yet.
+        RdKafkaProducer? producer = _producer;
+        var fatalReason = string.Empty;
+        var fatal = producer?.FatalError(out fatalReason) ?? 0;
         var cause = fatal != 0
             ? $"fatal producer error {(ErrorCode)fatal}: {fatalReason}"
-            : $"{(ErrorCode)code} {where}: {reason ?? _producer.Describe(code)}";
+            : $"{(ErrorCode)code} {where}: {reason ?? producer?.Describe(code) ?? code.ToString(CultureInfo.InvariantCulture)}";
         if (Interlocked.CompareExchange(ref _refusal, cause, null) is null)
         {
             Log.DeliveryRefused(_logger, cause, ShipperExitCode.KafkaRefused);

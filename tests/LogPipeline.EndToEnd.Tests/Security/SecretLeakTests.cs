@@ -25,9 +25,11 @@ public sealed class SecretLeakTests
             ["Kafka__SaslPassword"] = password,
         });
         await File.AppendAllTextAsync(pipeline.LogPath, AccessLogGenerator.Line(1) + "\n", TestContext.Current.CancellationToken);
-        var metrics = await RunAndScrapeAsync(shipper);
-        shipper.Terminate();
-        await shipper.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        // An authentication failure is a refusal: the shipper stops by itself with exit code 4 (docs/contracts.md),
+        // so /metrics is scraped while it still answers, and every line it wrote on the way out is checked.
+        var metrics = await ScrapeWhileAliveAsync(shipper);
+        var exit = await shipper.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(exit == 4, $"expected exit code 4 (Kafka refused: authentication), got {exit}\n{shipper.Tail()}");
         AssertNotLeaked(password, shipper, metrics);
     }
 
@@ -115,6 +117,25 @@ public sealed class SecretLeakTests
     }
 
     private static string Distinctive(string what) => $"{what}-{Guid.NewGuid():N}";
+
+    /// <summary>The first /metrics answer of a process that may stop on its own, or null if it stopped before answering.</summary>
+    private static async Task<string?> ScrapeWhileAliveAsync(WorkerProcess process)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!process.HasExited && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                return (await MetricsSnapshot.ScrapeAsync(process.MetricsUrl)).Text;
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                await Task.Delay(50, TestContext.Current.CancellationToken);
+            }
+        }
+
+        return null;
+    }
 
     private static async Task<string> RunAndScrapeAsync(WorkerProcess process)
     {
