@@ -64,7 +64,8 @@ internal static partial class IngestLog
     [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Elasticsearch {Version} at {Url}: speaking compatible-with={Major}; index template {Template} {TemplateState}")]
     public static partial void ElasticsearchReady(ILogger logger, Version version, string url, int major, string template, string templateState);
 
-    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Elasticsearch not usable yet at start ({Reason}); retry {Attempt} in {DelayMs} ms")]
+    /// <summary>Debug: the outage itself is reported once (and as a reminder) by the Elasticsearch connection monitor.</summary>
+    [LoggerMessage(EventId = 209, Level = LogLevel.Debug, Message = "Elasticsearch not usable yet at start ({Reason}); retry {Attempt} in {DelayMs} ms")]
     public static partial void ElasticsearchStartRetry(ILogger logger, string reason, int attempt, long delayMs);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Critical, Message = "Elasticsearch refused the worker at start: {Reason}")]

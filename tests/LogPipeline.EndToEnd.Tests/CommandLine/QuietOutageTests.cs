@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LogPipeline.EndToEnd.Tests.Harness;
+using LogPipeline.Testing.Elasticsearch;
 using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.EndToEnd.Tests.CommandLine;
@@ -29,6 +30,8 @@ public sealed class QuietOutageTests : IDisposable
         kafka.CreateTopic("nginx-access", partitions: 3, replicationFactor: 1);
         kafka.CreateTopic("nginx-access-dlq", partitions: 1, replicationFactor: 1);
         kafka.SetAllBrokersDown();
+        // Elasticsearch is up: the worker checks it (and installs its template) before it joins the group.
+        await using var elasticsearch = ElasticsearchStandIn.Start();
         await using var shipper = WorkerProcess.Start("shipper", Binaries.Shipper, new Dictionary<string, string?>
         {
             ["Shipper__Path"] = Path.Combine(_directory, "logs", "access.log"),
@@ -39,7 +42,7 @@ public sealed class QuietOutageTests : IDisposable
         {
             ["Kafka__BootstrapServers"] = kafka.BootstrapServers,
             ["Kafka__GroupId"] = "quiet-test",
-            ["Elasticsearch__Url"] = $"http://127.0.0.1:{WorkerProcess.FreePort()}/",
+            ["Elasticsearch__Url"] = elasticsearch.Url.ToString(),
             ["GeoIp__DatabasePath"] = Path.Combine(Binaries.DataDirectory, "geo-whois-asn-country.mmdb"),
             ["UserAgent__RegexesPath"] = Path.Combine(Binaries.DataDirectory, "regexes.yaml"),
         });
@@ -67,7 +70,11 @@ public sealed class QuietOutageTests : IDisposable
         foreach (var (worker, gauge) in new[] { (shipper, "shipper_kafka_up"), (ingest, "logpipeline_ingest_kafka_up") })
         {
             await WaitForAsync(async () => (await MetricsSnapshot.ScrapeAsync(worker.MetricsUrl)).Sum(gauge) == 1, TimeSpan.FromSeconds(30), $"{worker.Name}: {gauge} back to 1\n{worker.Tail()}");
-            Assert.Contains(JsonLines(worker), l => l.GetProperty("Message").GetString()!.StartsWith("Kafka available again after", StringComparison.Ordinal));
+            // The line reaches the captured stdout a moment after the gauge changes: wait for it too.
+            await WaitForAsync(
+                () => Task.FromResult(JsonLines(worker).Any(l => l.GetProperty("Message").GetString()!.StartsWith("Kafka available again after", StringComparison.Ordinal))),
+                TimeSpan.FromSeconds(10),
+                $"{worker.Name}: a 'Kafka available again' line\n{worker.Tail()}");
         }
     }
 
