@@ -67,6 +67,11 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
             MessageTimeoutMs = kafka.MessageTimeoutMs,
             MessageMaxBytes = Math.Max(1_000_000, shipper.MaxLineBytes + 64 * 1024),
             SocketKeepaliveEnable = true,
+            // A request nobody answers (a partition: the connection stays open, nothing comes back) is timed out after
+            // this long; librdkafka then drops the connection, reconnects and retries the batch with the same sequence
+            // (idempotence: no duplicate). It bounds how long such an outage outlasts the network (librdkafka's default,
+            // pinned so it is not raised by accident; docs/shipper.md, failure handling).
+            SocketTimeoutMs = 60_000,
             // Come back within a second after an outage instead of librdkafka's 10 s back-off ceiling.
             ReconnectBackoffMaxMs = 1000,
         };

@@ -121,6 +121,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
             }
         }
 
+        // The worker must not keep a mock broker's connections open after the broker is set down (InheritedSockets).
+        LogPipeline.Testing.Kafka.InheritedSockets.MarkCloseOnExec();
         var process = Process.Start(psi) ?? throw new InvalidOperationException($"{name} did not start");
         return new WorkerProcess(process, name, port);
     }

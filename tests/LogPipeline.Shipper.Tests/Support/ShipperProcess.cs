@@ -92,6 +92,8 @@ internal sealed partial class ShipperProcess : IAsyncDisposable
             psi.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
+        // The child must not keep a mock broker's connections open after the broker is set down (InheritedSockets).
+        LogPipeline.Testing.Kafka.InheritedSockets.MarkCloseOnExec();
         return new ShipperProcess(Process.Start(psi) ?? throw new InvalidOperationException("shipper did not start"), port);
     }
 

@@ -97,6 +97,8 @@ public sealed class NginxServer : IAsyncDisposable
         psi.ArgumentList.Add(dir);
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(confPath);
+        // nginx must not keep a mock broker's connections open after the broker is set down (InheritedSockets).
+        LogPipeline.Testing.Kafka.InheritedSockets.MarkCloseOnExec();
         var process = Process.Start(psi) ?? throw new InvalidOperationException("nginx did not start");
         var server = new NginxServer(process, dir, port);
 
