@@ -93,7 +93,7 @@ internal sealed class FileSet : IDisposable
         return actions;
     }
 
-    /// <summary>Takes the descriptors still unclassified plus <paramref name="handed"/>, oldest first.</summary>
+    /// <summary>Takes the descriptors still <see cref="FileState.Unclassified"/>, oldest first, to classify them again.</summary>
     public List<(SafeFileHandle Handle, long Since)> TakeUnclassified()
     {
         var taken = new List<(SafeFileHandle Handle, long Since)>(_unclassified);
@@ -111,7 +111,12 @@ internal sealed class FileSet : IDisposable
                 _unclassified.Add((handle, since));
                 return true;
             case FileState.CopyCandidate:
-                CopyCandidate?.Dispose(); // CopyCandidate → Closed: the newer copy is the one that counts.
+                if (CopyCandidate is { } previous
+                    && FileTransitions.Next(FileState.CopyCandidate, evt).Next == FileState.Closed)
+                {
+                    previous.Dispose(); // The newer copy is the one that holds what a truncation will need.
+                }
+
                 CopyCandidate = handle;
                 return true;
             case FileState.Closed:

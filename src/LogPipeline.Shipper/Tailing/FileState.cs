@@ -128,10 +128,8 @@ internal static class FileTransitions
             (FileState.Rotated, TransitionActions.CountRotation | TransitionActions.RestartGrowthClock),
         (FileState.Unclassified, FileEvent.Recovered) => (FileState.Rotated, TransitionActions.None),
 
-        // A newer copy replaces the candidate; the candidate becomes the copy being finished.
+        // A newer copy replaces the candidate. A used candidate's descriptor becomes the live file's (Live → FinishingCopy).
         (FileState.CopyCandidate, FileEvent.CopyOfLive) => (FileState.Closed, TransitionActions.Close),
-        (FileState.CopyCandidate, FileEvent.TruncatedCopyFound) => (FileState.FinishingCopy, TransitionActions.None),
-        (FileState.CopyCandidate, FileEvent.Known) => (FileState.Closed, TransitionActions.Close),
 
         (FileState.Live, FileEvent.PathMovedAway or FileEvent.RotatedByShipper) =>
             (FileState.Rotated, TransitionActions.CountRotation | TransitionActions.RestartGrowthClock),

@@ -70,6 +70,8 @@ internal sealed class PassScheduler(TimeSpan pollInterval, bool builtInRotation,
     {
         try
         {
+            // The poll interval is a safety net for a missed wake-up, a real-time wait on the semaphore; the
+            // coalescing below runs on the TimeProvider.
             await _wake.WaitAsync(pollInterval, cancellationToken);
             // Coalesce wake-ups: a writer appending line by line would otherwise cost a full pass (a stat of
             // every held file) per line. Opening short-lived files does not depend on this loop (the watcher
