@@ -9,8 +9,9 @@ namespace LogPipeline.Shipper.Tailing;
 /// <see cref="Apply"/>, which asks <see cref="FileTransitions"/> for the next state and keeps the per-state indexes
 /// (the live file, renamed files oldest first, released entries awaiting acknowledgement, remembered identities,
 /// handed-over descriptors) in step with it.
-/// Threading: owned by the tail loop. The one field another thread changes is <see cref="FileProgress.PendingCount"/>
-/// of released entries (the Kafka poll thread completes their lines); the tail loop only reads it.
+/// Threading: owned by the tail loop. The files' <see cref="FileProgress"/> objects are shared with the Kafka poll
+/// thread, which completes their lines (FileProgress locks internally); here they are only read
+/// (<see cref="FileProgress.PendingCount"/>) and their paths renamed.
 /// </summary>
 internal sealed class FileSet : IDisposable
 {
@@ -111,12 +112,8 @@ internal sealed class FileSet : IDisposable
                 _unclassified.Add((handle, since));
                 return true;
             case FileState.CopyCandidate:
-                if (CopyCandidate is { } previous
-                    && FileTransitions.Next(FileState.CopyCandidate, evt).Next == FileState.Closed)
-                {
-                    previous.Dispose(); // The newer copy is the one that holds what a truncation will need.
-                }
-
+                // The older candidate goes CopyCandidate → Closed: the newer copy holds what a truncation needs.
+                CopyCandidate?.Dispose();
                 CopyCandidate = handle;
                 return true;
             case FileState.Closed:
