@@ -1,5 +1,5 @@
 using LogPipeline.Hosting.Configuration;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 using LogPipeline.Hosting.Logging;
 using LogPipeline.Shipper.Diagnostics;
 using LogPipeline.Shipper.Options;

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Confluent.Kafka;
 using LogPipeline.Hosting.CommandLine;
 using LogPipeline.Hosting.Configuration;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Setup;

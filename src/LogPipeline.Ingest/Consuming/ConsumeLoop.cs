@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
 using LogPipeline.Hosting.Connectivity;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 using LogPipeline.Ingest.Diagnostics;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Pipeline;

@@ -1,5 +1,5 @@
 using LogPipeline.Hosting.Connectivity;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 using LogPipeline.Hosting.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;
 using LogPipeline.Ingest.Enrichment;

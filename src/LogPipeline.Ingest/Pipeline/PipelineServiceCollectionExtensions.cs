@@ -1,5 +1,5 @@
 using System.Globalization;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;
 using LogPipeline.Ingest.Indexing;

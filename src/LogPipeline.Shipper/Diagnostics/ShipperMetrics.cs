@@ -1,5 +1,5 @@
 using LogPipeline.Hosting.Connectivity;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 using LogPipeline.Hosting.Metrics;
 using LogPipeline.Shipper.Publishing;
 using Microsoft.Extensions.Logging;

@@ -2,7 +2,7 @@ namespace LogPipeline.Shipper.Options;
 
 /// <summary>
 /// The <c>Kafka</c> section as the shipper's producer uses it (security settings of the same section bind
-/// to <see cref="LogPipeline.Hosting.Kafka.KafkaSecurityOptions"/>).
+/// to <see cref="LogPipeline.Kafka.KafkaSecurityOptions"/>).
 /// </summary>
 public sealed class KafkaOptions
 {

@@ -1,4 +1,4 @@
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 using Microsoft.Extensions.Options;
 
 namespace LogPipeline.Shipper.Options;

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 using LogPipeline.Hosting.Metrics;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace LogPipeline.Hosting.Kafka;
+namespace LogPipeline.Kafka;
 
 /// <summary>
 /// Kafka transport security shared by the shipper and the worker (bound from the <c>Kafka</c> section).
