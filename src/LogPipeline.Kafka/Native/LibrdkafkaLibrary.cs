@@ -122,26 +122,34 @@ public static class LibrdkafkaLibrary
         }
 
         var musl = Directory.Exists("/lib") && Directory.EnumerateFiles("/lib", "ld-musl-*").Any();
+        var handle = Open(Candidates(AppContext.BaseDirectory, RuntimeInformation.ProcessArchitecture, musl), out var path, out var version);
+        s_loaded = new Loaded(handle, path, version);
+        return s_loaded;
+    }
+
+    /// <summary>
+    /// Loads the first candidate that exists, loads and exports <c>rd_kafka_version</c>, and checks that version.
+    /// Not cached: <see cref="UseFor"/> is the process-wide entry point.
+    /// </summary>
+    /// <exception cref="LibrdkafkaUnavailableException">No candidate loads, or the first that does is too old.</exception>
+    internal static IntPtr Open(IEnumerable<string> candidates, out string path, out Version version)
+    {
         var failures = new List<string>();
-        foreach (var candidate in Candidates(AppContext.BaseDirectory, RuntimeInformation.ProcessArchitecture, musl))
+        foreach (var candidate in candidates)
         {
             if (!File.Exists(candidate))
             {
                 continue;
             }
 
-            if (!NativeLibrary.TryLoad(candidate, out var handle))
+            IntPtr handle;
+            try
             {
-                // NativeLibrary.TryLoad keeps dlerror() to itself; Load says why (e.g. libsasl2.so.3 missing).
-                try
-                {
-                    NativeLibrary.Free(NativeLibrary.Load(candidate));
-                }
-                catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException)
-                {
-                    failures.Add($"{candidate}: {ex.Message}");
-                }
-
+                handle = NativeLibrary.Load(candidate);
+            }
+            catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException)
+            {
+                failures.Add($"{candidate}: {ex.Message}"); // e.g. the default build without libsasl2.so.3
                 continue;
             }
 
@@ -158,15 +166,15 @@ public static class LibrdkafkaLibrary
                 hex = ((delegate* unmanaged<int>)versionExport)();
             }
 
-            var version = ParseVersion(hex);
+            version = ParseVersion(hex);
             if (VersionProblem(version, candidate) is { } problem)
             {
                 NativeLibrary.Free(handle);
                 throw new LibrdkafkaUnavailableException(problem);
             }
 
-            s_loaded = new Loaded(handle, candidate, version);
-            return s_loaded;
+            path = candidate;
+            return handle;
         }
 
         throw new LibrdkafkaUnavailableException(

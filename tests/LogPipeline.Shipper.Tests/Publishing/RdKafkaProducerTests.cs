@@ -91,26 +91,27 @@ public sealed class RdKafkaProducerTests
     public void Delivery_reports_run_on_the_poll_thread_only_even_while_another_thread_flushes()
     {
         // The contract KafkaPublisher relies on: reports complete batches on one thread. rd_kafka_flush serves
-        // callbacks on its caller, so a Flush from the shutdown path must not run them there.
-        using var cluster = KafkaMockCluster.Start(brokers: 1);
-        cluster.CreateTopic("threads", partitions: 1);
-        var events = new RecordingEvents();
-        var config = Config(cluster.BootstrapServers);
-        config["linger.ms"] = "50"; // reports arrive while Flush is waiting, not before it is called
-        using (var producer = new RdKafkaProducer(config, "threads", events))
+        // callbacks on its caller, so a Flush from the shutdown path must not run them there. Three partitions
+        // led by three brokers answer in separate responses (separate report batches), and a slow callback keeps
+        // the poll thread busy with one batch while the next arrives, when a flushing caller would take it.
+        using var cluster = KafkaMockCluster.Start(brokers: 3);
+        cluster.CreateTopic("threads", partitions: 3, replicationFactor: 1);
+        var events = new RecordingEvents { CallbackDelay = TimeSpan.FromMilliseconds(2) };
+        using (var producer = new RdKafkaProducer(Config(cluster.BootstrapServers), "threads", events))
         {
-            for (var round = 0; round < 20; round++)
+            for (var round = 0; round < 10; round++)
             {
-                for (var i = 0; i < 10; i++)
+                for (var i = 0; i < 30; i++)
                 {
-                    Assert.Equal(0, producer.Produce(default, "line"u8, producer.NewHeaders(0), (round * 10) + i));
+                    var key = System.Text.Encoding.ASCII.GetBytes($"key-{i}");
+                    Assert.Equal(0, producer.Produce(key, "line"u8, producer.NewHeaders(0), (round * 30) + i));
                 }
 
                 producer.Flush(TimeSpan.FromSeconds(10));
             }
         }
 
-        Assert.Equal(200, events.Delivered.Count);
+        Assert.Equal(300, events.Delivered.Count);
         Assert.All(events.Delivered, d => Assert.Equal(0, d.Error));
         Assert.Equal([RdKafkaProducer.PollThreadName], events.CallbackThreads.Distinct());
     }
@@ -149,8 +150,16 @@ public sealed class RdKafkaProducerTests
 
         public ConcurrentQueue<string> CallbackThreads { get; } = new();
 
+        /// <summary>Time each report takes (a publisher completing batches is not instant either).</summary>
+        public TimeSpan CallbackDelay { get; init; }
+
         public void OnDelivered(object state, int error)
         {
+            if (CallbackDelay > TimeSpan.Zero)
+            {
+                Thread.Sleep(CallbackDelay);
+            }
+
             CallbackThreads.Enqueue(Thread.CurrentThread.Name ?? $"unnamed thread {Environment.CurrentManagedThreadId}");
             DeliveredQueue.Enqueue((state, error));
         }
