@@ -1,6 +1,6 @@
 using LogPipeline.Hosting.Configuration;
-using LogPipeline.Kafka;
 using LogPipeline.Hosting.Logging;
+using LogPipeline.Kafka;
 using LogPipeline.Shipper.Diagnostics;
 using LogPipeline.Shipper.Options;
 using Microsoft.Extensions.Configuration;
