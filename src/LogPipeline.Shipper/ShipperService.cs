@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using LogPipeline.Hosting.Http;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 using LogPipeline.Shipper.Checkpointing;
 using LogPipeline.Shipper.Diagnostics;
 using LogPipeline.Shipper.Options;

@@ -1,6 +1,6 @@
 using LogPipeline.Hosting.Configuration;
-using LogPipeline.Hosting.Kafka;
 using LogPipeline.Hosting.Logging;
+using LogPipeline.Kafka;
 using LogPipeline.Shipper.Diagnostics;
 using LogPipeline.Shipper.Options;
 using Microsoft.Extensions.Configuration;
@@ -47,24 +47,18 @@ public static class ShipperHost
     /// <summary>Options (bound by the source generator, validated at start), metrics and the pipeline service.</summary>
     public static IServiceCollection AddShipper(this IServiceCollection services)
     {
-        services.AddOptions<ShipperOptions>().BindConfiguration(ShipperOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ShipperOptions>, ShipperOptionsValidator>();
-        services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>();
-        services.AddOptions<KafkaSecurityOptions>().BindConfiguration(KafkaOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<KafkaSecurityOptions>, KafkaSecurityOptionsValidator>();
-        // Read raw, not through IOptions<ShipperOptions>: the host resolves HostOptions while it is built,
-        // before HostRunner can turn a validation failure into exit code 2 naming the key.
-        services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
-        {
-            var grace = TimeSpan.TryParse(
-                configuration[$"{ShipperOptions.Section}:{nameof(ShipperOptions.ShutdownGracePeriod)}"],
-                System.Globalization.CultureInfo.InvariantCulture,
-                out var configured) && configured >= TimeSpan.Zero && configured <= TimeSpan.FromHours(1)
-                ? configured
-                : new ShipperOptions().ShutdownGracePeriod;
-            host.ShutdownTimeout = grace + HostShutdownMargin;
-        });
+        // Annotations through the generated validator, cross-field rules through one validator per section
+        // (ServiceCollectionExtensions.AddObservability describes the pattern).
+        services.AddOptionsWithValidateOnStart<ShipperOptions, ShipperOptionsValidator>().BindConfiguration(ShipperOptions.Section);
+        services.AddSingleton<IValidateOptions<ShipperOptions>, ShipperOptionsRules>();
+        services.AddOptionsWithValidateOnStart<KafkaOptions, KafkaOptionsValidator>().BindConfiguration(KafkaOptions.Section);
+        services.AddSingleton<IValidateOptions<KafkaOptions>, KafkaOptionsRules>();
+        services.AddOptionsWithValidateOnStart<KafkaSecurityOptions, KafkaSecurityOptionsRules>().BindConfiguration(KafkaSecurityOptions.Section);
+        services.AddShutdownTimeoutFrom(
+            $"{ShipperOptions.Section}:{nameof(ShipperOptions.ShutdownGracePeriod)}",
+            new ShipperOptions().ShutdownGracePeriod,
+            HostShutdownMargin,
+            grace => grace >= TimeSpan.Zero && grace <= ShipperOptions.MaxShutdownGracePeriod);
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<ShipperExitCode>();

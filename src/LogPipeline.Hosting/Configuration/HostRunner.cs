@@ -24,6 +24,13 @@ public static class HostRunner
             await Console.Error.WriteLineAsync($"configuration error: {string.Join("; ", ex.Failures)}");
             return ConfigurationError;
         }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0 && ex.InnerExceptions.All(e => e is OptionsValidationException))
+        {
+            // ValidateOnStart reports several invalid sections together.
+            var failures = ex.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures);
+            await Console.Error.WriteLineAsync($"configuration error: {string.Join("; ", failures)}");
+            return ConfigurationError;
+        }
         catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
                                                   || ex.InnerException is FormatException)
         {

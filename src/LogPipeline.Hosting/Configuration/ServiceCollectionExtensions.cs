@@ -1,22 +1,24 @@
 using LogPipeline.Hosting.Http;
 using LogPipeline.Hosting.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace LogPipeline.Hosting.Configuration;
 
+/// <summary>
+/// Registrations shared by both workers. Options follow one pattern in every project: simple rules as data
+/// annotations whose message names the full key, checked by a source-generated <c>[OptionsValidator]</c> partial
+/// class; cross-field rules in one hand-written <c>IValidateOptions</c> per section (<c>…OptionsRules</c>); both
+/// registered with <c>AddOptionsWithValidateOnStart</c>, so a bad value stops the host at start (exit code 2, see
+/// <see cref="HostRunner"/>).
+/// </summary>
 public static class ServiceCollectionExtensions
 {
     /// <summary>Registers the metrics registry, health checks and the <c>/metrics</c> endpoint.</summary>
     public static IServiceCollection AddObservability(this IServiceCollection services, int defaultPort)
     {
-        services.AddOptions<ObservabilityOptions>()
+        services.AddOptionsWithValidateOnStart<ObservabilityOptions, ObservabilityOptionsValidator>()
             .Configure(o => o.Port = defaultPort)
-            .BindConfiguration(ObservabilityOptions.Section)
-            // The generated DataAnnotations message says "ObservabilityOptions.Port"; the contract wants the key.
-            .Validate(o => o.Port is >= 0 and <= 65535, $"{ObservabilityOptions.Section}:{nameof(ObservabilityOptions.Port)} must be between 0 and 65535.")
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ObservabilityOptions>, ObservabilityOptionsValidator>();
+            .BindConfiguration(ObservabilityOptions.Section);
         services.AddSingleton(_ => new MetricsRegistry().AddProcessMetrics());
         services.AddSingleton<HealthRegistry>();
         services.AddSingleton<ObservabilityServer>();

@@ -1,10 +1,10 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
 using LogPipeline.Hosting.Connectivity;
-using LogPipeline.Hosting.Kafka;
 using LogPipeline.Ingest.Diagnostics;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Pipeline;
+using LogPipeline.Kafka;
 using Microsoft.Extensions.Logging;
 
 namespace LogPipeline.Ingest.Consuming;

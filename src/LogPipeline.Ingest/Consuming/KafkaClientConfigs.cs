@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 
 namespace LogPipeline.Ingest.Consuming;
 

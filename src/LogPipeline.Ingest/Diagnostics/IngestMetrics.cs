@@ -1,6 +1,6 @@
 using LogPipeline.Hosting.Connectivity;
-using LogPipeline.Hosting.Kafka;
 using LogPipeline.Hosting.Metrics;
+using LogPipeline.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,4 +1,4 @@
-using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
 
 namespace LogPipeline.Ingest.Indexing;
 
@@ -7,7 +7,6 @@ public sealed class ElasticsearchOptions
 {
     public const string Section = "Elasticsearch";
 
-    [Required]
     public Uri? Url { get; set; }
 
     /// <summary>Base64 "id:key" API key (preferred). Never logged.</summary>
@@ -28,10 +27,12 @@ public sealed class ElasticsearchOptions
     public const string DefaultDataStream = "logs-logpipeline.nginx-default";
 
     /// <summary>Target data stream <c>logs-&lt;dataset&gt;-&lt;namespace&gt;</c>; the index template is named after <c>logs-&lt;dataset&gt;</c>.</summary>
-    [Required]
     public string DataStream { get; set; } = DefaultDataStream;
 
-    /// <summary>Validation errors, each naming its configuration key.</summary>
+    /// <summary>
+    /// Validation errors, each naming its configuration key. All rules live here (not in annotations): the
+    /// <c>setup</c> and <c>report</c> commands validate this section without a host.
+    /// </summary>
     public IEnumerable<string> Validate()
     {
         if (Url is null)
@@ -76,5 +77,16 @@ public sealed class ElasticsearchOptions
         }
 
         return string.IsNullOrEmpty(url.UserInfo) ? url.ToString() : url.ToString().Replace(url.UserInfo + "@", "***@", StringComparison.Ordinal);
+    }
+}
+
+/// <summary>The <c>Elasticsearch</c> section's rules (<see cref="ElasticsearchOptions.Validate"/>) at host start.</summary>
+public sealed class ElasticsearchOptionsRules : IValidateOptions<ElasticsearchOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ElasticsearchOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate().ToList();
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,3 +1,6 @@
+using LogPipeline.Hosting.Configuration;
+using Microsoft.Extensions.Options;
+
 namespace LogPipeline.Ingest.Indexing;
 
 /// <summary>Batching, concurrency and retry of <c>_bulk</c> requests (section <c>Indexing</c>).</summary>
@@ -6,18 +9,23 @@ public sealed class IndexingOptions
     public const string Section = "Indexing";
 
     /// <summary>Documents per <c>_bulk</c> request at most.</summary>
+    [KeyRange("Indexing:BatchSize", 1, 100_000)]
     public int BatchSize { get; set; } = 2000;
 
     /// <summary>Bytes of NDJSON body per <c>_bulk</c> request at most (a single larger document still goes alone).</summary>
+    [KeyRange("Indexing:BatchBytes", 1024, 100 * 1024 * 1024)]
     public int BatchBytes { get; set; } = 5 * 1024 * 1024;
 
     /// <summary>A partial batch is sent after this long, bounding latency at low traffic.</summary>
+    [KeyTimeSpanRange("Indexing:FlushInterval", "00:00:00.0000001", "10675199.02:48:05.4775807", Rule = "must be positive")]
     public TimeSpan FlushInterval { get; set; } = TimeSpan.FromMilliseconds(200);
 
     /// <summary>Concurrent <c>_bulk</c> requests.</summary>
+    [KeyRange("Indexing:MaxConcurrentBulks", 1, 64)]
     public int MaxConcurrentBulks { get; set; } = 2;
 
     /// <summary>Parallel parse/enrich workers (partitions are spread over them, each partition stays on one).</summary>
+    [KeyRange("Indexing:ProcessingParallelism", 1, 64)]
     public int ProcessingParallelism { get; set; } = Math.Max(1, Environment.ProcessorCount);
 
     /// <summary>Consumed but not yet indexed messages at most; above it the consumer pauses its partitions.</summary>
@@ -29,57 +37,35 @@ public sealed class IndexingOptions
     public TimeSpan MaxRetryBackoff { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Time for one <c>_bulk</c> request before it counts as a connection error and is retried.</summary>
+    [KeyTimeSpanRange("Indexing:RequestTimeout", "00:00:00.0000001", "10675199.02:48:05.4775807", Rule = "must be positive")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>On shutdown: how long in-flight batches may take to finish before they are abandoned (not committed; redelivered).</summary>
+    [KeyTimeSpanRange("Indexing:DrainTimeout", "00:00:00", "10675199.02:48:05.4775807", Rule = "must not be negative")]
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(20);
+}
 
-    /// <summary>Validation errors, each naming its configuration key.</summary>
-    public IEnumerable<string> Validate()
+/// <summary>The data annotations of <see cref="IndexingOptions"/>, checked by generated code.</summary>
+[OptionsValidator]
+public sealed partial class IndexingOptionsValidator : IValidateOptions<IndexingOptions>;
+
+/// <summary>The <c>Indexing</c> section's cross-field rules, each message naming the keys.</summary>
+public sealed class IndexingOptionsRules : IValidateOptions<IndexingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IndexingOptions options)
     {
-        if (BatchSize is < 1 or > 100_000)
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.MaxInFlightMessages < options.BatchSize)
         {
-            yield return $"Indexing:BatchSize '{BatchSize}' must be between 1 and 100000.";
+            errors.Add($"Indexing:MaxInFlightMessages '{options.MaxInFlightMessages}' must be at least Indexing:BatchSize ({options.BatchSize}).");
         }
 
-        if (BatchBytes is < 1024 or > 100 * 1024 * 1024)
+        if (options.InitialRetryBackoff <= TimeSpan.Zero || options.MaxRetryBackoff < options.InitialRetryBackoff)
         {
-            yield return $"Indexing:BatchBytes '{BatchBytes}' must be between 1024 and 104857600.";
+            errors.Add($"Indexing:InitialRetryBackoff '{options.InitialRetryBackoff}' must be positive and at most Indexing:MaxRetryBackoff '{options.MaxRetryBackoff}'.");
         }
 
-        if (FlushInterval <= TimeSpan.Zero)
-        {
-            yield return $"Indexing:FlushInterval '{FlushInterval}' must be positive.";
-        }
-
-        if (MaxConcurrentBulks is < 1 or > 64)
-        {
-            yield return $"Indexing:MaxConcurrentBulks '{MaxConcurrentBulks}' must be between 1 and 64.";
-        }
-
-        if (ProcessingParallelism is < 1 or > 64)
-        {
-            yield return $"Indexing:ProcessingParallelism '{ProcessingParallelism}' must be between 1 and 64.";
-        }
-
-        if (MaxInFlightMessages < BatchSize)
-        {
-            yield return $"Indexing:MaxInFlightMessages '{MaxInFlightMessages}' must be at least Indexing:BatchSize ({BatchSize}).";
-        }
-
-        if (InitialRetryBackoff <= TimeSpan.Zero || MaxRetryBackoff < InitialRetryBackoff)
-        {
-            yield return $"Indexing:InitialRetryBackoff '{InitialRetryBackoff}' must be positive and at most Indexing:MaxRetryBackoff '{MaxRetryBackoff}'.";
-        }
-
-        if (RequestTimeout <= TimeSpan.Zero)
-        {
-            yield return $"Indexing:RequestTimeout '{RequestTimeout}' must be positive.";
-        }
-
-        if (DrainTimeout < TimeSpan.Zero)
-        {
-            yield return $"Indexing:DrainTimeout '{DrainTimeout}' must not be negative.";
-        }
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

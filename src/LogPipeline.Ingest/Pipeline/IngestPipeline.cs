@@ -1,11 +1,11 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
-using LogPipeline.Hosting.Kafka;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Setup;
+using LogPipeline.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,9 +1,9 @@
-using System.Globalization;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Hosting.Configuration;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Setup;
+using LogPipeline.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -21,27 +21,22 @@ public static class PipelineServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddIngestPipeline(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<KafkaConsumerOptions>().Bind(configuration.GetSection(KafkaConsumerOptions.Section)).ValidateOnStart();
-        services.AddOptions<KafkaSecurityOptions>().Bind(configuration.GetSection(KafkaConsumerOptions.Section)).ValidateOnStart();
-        services.AddOptions<ElasticsearchOptions>().Bind(configuration.GetSection(ElasticsearchOptions.Section)).ValidateOnStart();
-        services.AddOptions<IndexingOptions>().Bind(configuration.GetSection(IndexingOptions.Section)).ValidateOnStart();
-        services.AddOptions<LifecycleOptions>().Bind(configuration.GetSection(LifecycleOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<KafkaConsumerOptions>>(new KeyNamingValidator<KafkaConsumerOptions>(o => o.Validate()));
-        services.AddSingleton<IValidateOptions<KafkaSecurityOptions>>(new KeyNamingValidator<KafkaSecurityOptions>(o => o.Validate()));
-        services.AddSingleton<IValidateOptions<ElasticsearchOptions>>(new KeyNamingValidator<ElasticsearchOptions>(o => o.Validate()));
-        services.AddSingleton<IValidateOptions<IndexingOptions>>(new KeyNamingValidator<IndexingOptions>(o => o.Validate()));
-        services.AddSingleton<IValidateOptions<LifecycleOptions>>(new KeyNamingValidator<LifecycleOptions>(o => o.Validate()));
+        // Annotations through the generated validators, cross-field rules through one validator per section
+        // (LogPipeline.Hosting.Configuration.ServiceCollectionExtensions describes the pattern).
+        services.AddOptionsWithValidateOnStart<KafkaConsumerOptions, KafkaConsumerOptionsValidator>().Bind(configuration.GetSection(KafkaConsumerOptions.Section));
+        services.AddSingleton<IValidateOptions<KafkaConsumerOptions>, KafkaConsumerOptionsRules>();
+        services.AddOptionsWithValidateOnStart<KafkaSecurityOptions, KafkaSecurityOptionsRules>().Bind(configuration.GetSection(KafkaSecurityOptions.Section));
+        services.AddOptionsWithValidateOnStart<ElasticsearchOptions, ElasticsearchOptionsRules>().Bind(configuration.GetSection(ElasticsearchOptions.Section));
+        services.AddOptionsWithValidateOnStart<IndexingOptions, IndexingOptionsValidator>().Bind(configuration.GetSection(IndexingOptions.Section));
+        services.AddSingleton<IValidateOptions<IndexingOptions>, IndexingOptionsRules>();
+        services.AddOptionsWithValidateOnStart<LifecycleOptions, LifecycleOptionsRules>().Bind(configuration.GetSection(LifecycleOptions.Section));
         // SIGTERM drains in-flight bulks for up to Indexing:DrainTimeout, then closes the consumer: the host
         // must wait that long (plus the close) before it gives up on the worker.
-        // Read leniently here: HostOptions is resolved before validation runs, and a bad value must surface
-        // as the validated Indexing:DrainTimeout error, not as a crash while building the host.
-        services.AddOptions<HostOptions>().Configure(host =>
-        {
-            var drain = TimeSpan.TryParse(configuration[$"{IndexingOptions.Section}:DrainTimeout"], CultureInfo.InvariantCulture, out var configured) && configured > TimeSpan.Zero
-                ? configured
-                : new IndexingOptions().DrainTimeout;
-            host.ShutdownTimeout = drain + TimeSpan.FromSeconds(10);
-        });
+        services.AddShutdownTimeoutFrom(
+            $"{IndexingOptions.Section}:{nameof(IndexingOptions.DrainTimeout)}",
+            new IndexingOptions().DrainTimeout,
+            TimeSpan.FromSeconds(10),
+            drain => drain > TimeSpan.Zero);
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<IngestMetrics>();
         services.AddSingleton<ElasticsearchHealth>();
@@ -51,12 +46,15 @@ public static class PipelineServiceCollectionExtensions
         return services;
     }
 
-    private sealed class KeyNamingValidator<T>(Func<T, IEnumerable<string>> validate) : IValidateOptions<T>
-        where T : class
+    /// <summary>
+    /// The <c>Lifecycle</c> section's rules (<see cref="LifecycleOptions.Validate"/>, shared with <c>setup</c>,
+    /// which validates without a host) at host start.
+    /// </summary>
+    private sealed class LifecycleOptionsRules : IValidateOptions<LifecycleOptions>
     {
-        public ValidateOptionsResult Validate(string? name, T options)
+        public ValidateOptionsResult Validate(string? name, LifecycleOptions options)
         {
-            var errors = validate(options).ToList();
+            var errors = options.Validate().ToList();
             return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
         }
     }

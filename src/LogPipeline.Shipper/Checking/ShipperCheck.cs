@@ -1,7 +1,8 @@
 using Confluent.Kafka;
 using LogPipeline.Hosting.CommandLine;
 using LogPipeline.Hosting.Configuration;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
+using LogPipeline.Kafka.Native;
 using LogPipeline.Shipper.Options;
 using LogPipeline.Shipper.Publishing;
 using Microsoft.Extensions.DependencyInjection;
@@ -101,7 +102,7 @@ internal static class ShipperCheck
         {
             producer = new RdKafkaProducer(config, kafka.Topic, events);
         }
-        catch (Exception ex) when (ex is DllNotFoundException or InvalidOperationException)
+        catch (Exception ex) when (ex is LibrdkafkaUnavailableException or InvalidOperationException)
         {
             report.Fail("Kafka", ex.Message, "check the Kafka:* settings; librdkafka must sit beside the binary");
             report.Skip($"topic {kafka.Topic}", "no Kafka client");

@@ -1,15 +1,20 @@
 using System.Runtime.InteropServices;
+using LogPipeline.Kafka.Native;
+using Microsoft.Win32.SafeHandles;
 
 namespace LogPipeline.Shipper.Native;
 
 /// <summary>
-/// The librdkafka entry points the shipper's producer calls, bound once at run time from the native library that
-/// Confluent.Kafka's package (librdkafka.redist) places beside the binary. Why not through Confluent.Kafka's
-/// producer: its Native AOT start-up binds ~250 delegates by reflection (~20 MB of garbage) and its produce path
-/// allocates ~1 KB of objects per message (headers, delivery-report objects, closures); a sidecar that must stay
-/// under 24 MB can afford neither (docs/shipper.md). Layouts below are librdkafka's public ABI (rdkafka.h).
+/// The librdkafka entry points the shipper's producer calls, source-generated P/Invokes (<c>LibraryImport</c>,
+/// AOT-safe) resolved by <see cref="LibrdkafkaLibrary"/> to the build Confluent.Kafka's package (librdkafka.redist)
+/// places beside the binary. Why not through Confluent.Kafka's producer: its Native AOT start-up binds ~250
+/// delegates by reflection and its produce path allocates objects per message (headers, delivery-report objects,
+/// closures), which a sidecar with a tight memory limit cannot afford (docs/shipper.md, docs/decisions/0017).
+/// Layouts below are librdkafka's public ABI (rdkafka.h). Owned handles (<c>rd_kafka_t</c>, topic, conf) are
+/// <see cref="SafeHandle"/>s; borrowed pointers (the <c>rk</c> of a callback, a message in a delivery report) and
+/// objects whose ownership passes to librdkafka within the same call (a message's header list) stay raw.
 /// </summary>
-internal static unsafe class RdKafka
+internal static unsafe partial class RdKafka
 {
     public const int ProducerType = 0;
     public const int ConfOk = 0;
@@ -22,64 +27,163 @@ internal static unsafe class RdKafka
 
     public const int ErrFatal = -150;
 
-    private static readonly Lock Gate = new();
-    private static Api? s_api;
+    /// <summary>RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART.</summary>
+    public const int ErrUnknownTopicOrPart = 3;
 
-    /// <summary>Loads librdkafka (once per process) and returns its entry points.</summary>
-    public static Api Bind()
+    /// <summary>
+    /// Loads librdkafka (once per process, shared with every other binding) and checks its version; call before
+    /// any other member.
+    /// </summary>
+    /// <exception cref="LibrdkafkaUnavailableException">Missing, not loadable, or older than the minimum.</exception>
+    public static void Load() => LibrdkafkaLibrary.UseFor(typeof(RdKafka).Assembly);
+
+    private const string Lib = LibrdkafkaLibrary.Name;
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_new")]
+    public static partial ConfHandle ConfNew();
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_set", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int ConfSet(ConfHandle conf, string name, string value, byte* errstr, nuint errstrSize);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_destroy")]
+    internal static partial void ConfDestroy(IntPtr conf);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_set_opaque")]
+    public static partial void ConfSetOpaque(ConfHandle conf, IntPtr opaque);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_set_dr_msg_cb")]
+    public static partial void ConfSetDrMsgCb(ConfHandle conf, delegate* unmanaged<IntPtr, Message*, IntPtr, void> callback);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_set_error_cb")]
+    public static partial void ConfSetErrorCb(ConfHandle conf, delegate* unmanaged<IntPtr, int, byte*, IntPtr, void> callback);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_set_log_cb")]
+    public static partial void ConfSetLogCb(ConfHandle conf, delegate* unmanaged<IntPtr, int, byte*, byte*, void> callback);
+
+    /// <summary>rd_kafka_new: on success the handle owns <paramref name="conf"/> (the caller must then mark it invalid).</summary>
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_new")]
+    public static partial KafkaHandle New(int type, ConfHandle conf, byte* errstr, nuint errstrSize);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_destroy")]
+    internal static partial void Destroy(IntPtr rk);
+
+    /// <summary>rd_kafka_opaque of a borrowed <c>rk</c> (a callback's).</summary>
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_opaque")]
+    public static partial IntPtr Opaque(IntPtr rk);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_topic_new", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr TopicNewRaw(KafkaHandle rk, string topic, IntPtr conf);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_topic_destroy")]
+    internal static partial void TopicDestroy(IntPtr rkt);
+
+    /// <summary>A topic handle that keeps <paramref name="rk"/> alive until it is released itself; invalid when refused.</summary>
+    public static TopicHandle TopicNew(KafkaHandle rk, string topic) => new(rk, TopicNewRaw(rk, topic, IntPtr.Zero));
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_headers_new")]
+    public static partial IntPtr HeadersNew(nuint initialCount);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_headers_destroy")]
+    public static partial void HeadersDestroy(IntPtr headers);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_header_add")]
+    public static partial int HeaderAdd(IntPtr headers, byte* name, nint nameSize, byte* value, nint valueSize);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_produceva")]
+    public static partial IntPtr ProduceVa(KafkaHandle rk, VarArg* args, nuint count);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_error_code")]
+    public static partial int ErrorCode(IntPtr error);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_error_destroy")]
+    public static partial void ErrorDestroy(IntPtr error);
+
+    /// <summary>Serves queued callbacks on the calling thread. The producer calls it from its poll thread only.</summary>
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_poll")]
+    public static partial int Poll(KafkaHandle rk, int timeoutMs);
+
+    /// <summary>Sends what lingers and serves callbacks (it polls) on the calling thread: poll thread only.</summary>
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_flush")]
+    public static partial int Flush(KafkaHandle rk, int timeoutMs);
+
+    /// <summary>rd_kafka_yield: wakes a thread blocked in <see cref="Poll"/> (or <see cref="Flush"/>) now.</summary>
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_yield")]
+    public static partial void Yield(KafkaHandle rk);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_outq_len")]
+    public static partial int OutqLen(KafkaHandle rk);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_purge")]
+    public static partial int Purge(KafkaHandle rk, int flags);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_fatal_error")]
+    public static partial int FatalError(KafkaHandle rk, byte* errstr, nuint errstrSize);
+
+    /// <summary>rd_kafka_test_fatal_error: raises a fabricated fatal error. Tests only (no production caller).</summary>
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_test_fatal_error", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int TestFatalError(KafkaHandle rk, int code, string reason);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_err2str")]
+    private static partial byte* Err2Str(int code);
+
+    /// <summary>rd_kafka_metadata (used by <c>check</c> and the connection probe, never on the produce path).</summary>
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_metadata")]
+    public static partial int Metadata(KafkaHandle rk, int allTopics, TopicHandle onlyTopic, MetadataInfo** metadata, int timeoutMs);
+
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_metadata_destroy")]
+    public static partial void MetadataDestroy(MetadataInfo* metadata);
+
+    /// <summary>librdkafka's text for an error code (static storage in the library, copied here).</summary>
+    public static string Describe(int code) =>
+        Marshal.PtrToStringUTF8((IntPtr)Err2Str(code)) ?? code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>An <c>rd_kafka_conf_t</c> not (yet) handed to <see cref="New"/>.</summary>
+    public sealed class ConfHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
     {
-        lock (Gate)
+        protected override bool ReleaseHandle()
         {
-            if (s_api is not null)
-            {
-                return s_api;
-            }
+            ConfDestroy(handle);
+            return true;
+        }
+    }
 
-            var failures = new List<string>();
-            foreach (var candidate in Candidates())
-            {
-                if (!File.Exists(candidate))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    var handle = NativeLibrary.Load(candidate);
-                    s_api = new Api(handle);
-                    return s_api;
-                }
-                catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException or EntryPointNotFoundException)
-                {
-                    failures.Add($"{candidate}: {ex.Message}");
-                }
-            }
-
-            throw new DllNotFoundException(
-                "librdkafka could not be loaded from beside the binary (" + AppContext.BaseDirectory + "). Tried: " +
-                (failures.Count == 0 ? "no candidate file exists" : string.Join("; ", failures)));
+    /// <summary>An <c>rd_kafka_t</c>; releasing it destroys the client (which waits for librdkafka's own threads).</summary>
+    public sealed class KafkaHandle() : SafeHandleZeroOrMinusOneIsInvalid(ownsHandle: true)
+    {
+        protected override bool ReleaseHandle()
+        {
+            Destroy(handle);
+            return true;
         }
     }
 
     /// <summary>
-    /// Confluent's package ships one build per platform. On glibc x64 the centos8 build comes first: the default
-    /// build wants libsasl2.so.3, which Debian and Ubuntu do not have (trying it first costs ~90 ms at every start).
-    /// On musl (Alpine) the alpine build comes first.
-    /// Tests and <c>dotnet run</c> find the builds under runtimes/; a published binary has them beside it.
+    /// An <c>rd_kafka_topic_t</c>. It holds a reference on its client, so even finalization cannot destroy the
+    /// client before the topic (librdkafka requires topics to go first).
     /// </summary>
-    private static IEnumerable<string> Candidates()
+    public sealed class TopicHandle : SafeHandleZeroOrMinusOneIsInvalid
     {
-        var rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
-        var musl = Directory.Exists("/lib") && Directory.EnumerateFiles("/lib", "ld-musl-*").Any();
-        foreach (var dir in new[] { AppContext.BaseDirectory, Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native") })
+        private readonly KafkaHandle? _client;
+
+        internal TopicHandle(KafkaHandle client, IntPtr topic)
+            : base(ownsHandle: true)
         {
-            if (musl)
+            if (topic == IntPtr.Zero)
             {
-                yield return Path.Combine(dir, "alpine-librdkafka.so");
+                return;
             }
 
-            yield return Path.Combine(dir, "centos8-librdkafka.so");
-            yield return Path.Combine(dir, "librdkafka.so");
+            var added = false;
+            client.DangerousAddRef(ref added);
+            _client = client;
+            SetHandle(topic);
+        }
+
+        protected override bool ReleaseHandle()
+        {
+            TopicDestroy(handle);
+            _client?.DangerousRelease();
+            return true;
         }
     }
 
@@ -160,97 +264,5 @@ internal static unsafe class RdKafka
         [FieldOffset(16)] public nuint Size;
 
         public static VarArg Of(int type, IntPtr pointer, nuint size = 0) => new() { Type = type, Pointer = pointer, Size = size };
-    }
-
-    /// <summary>Function pointers into one loaded librdkafka; immutable after construction, so any thread may call.</summary>
-    public sealed class Api
-    {
-        public Api(IntPtr library)
-        {
-            IntPtr F(string name) => NativeLibrary.GetExport(library, name);
-            ConfNew = (delegate* unmanaged<IntPtr>)F("rd_kafka_conf_new");
-            ConfSet = (delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int>)F("rd_kafka_conf_set");
-            ConfDestroy = (delegate* unmanaged<IntPtr, void>)F("rd_kafka_conf_destroy");
-            ConfSetOpaque = (delegate* unmanaged<IntPtr, IntPtr, void>)F("rd_kafka_conf_set_opaque");
-            ConfSetDrMsgCb = (delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, Message*, IntPtr, void>, void>)F("rd_kafka_conf_set_dr_msg_cb");
-            ConfSetErrorCb = (delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, int, byte*, IntPtr, void>, void>)F("rd_kafka_conf_set_error_cb");
-            ConfSetLogCb = (delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, int, byte*, byte*, void>, void>)F("rd_kafka_conf_set_log_cb");
-            New = (delegate* unmanaged<int, IntPtr, byte*, nuint, IntPtr>)F("rd_kafka_new");
-            Destroy = (delegate* unmanaged<IntPtr, void>)F("rd_kafka_destroy");
-            Opaque = (delegate* unmanaged<IntPtr, IntPtr>)F("rd_kafka_opaque");
-            TopicNew = (delegate* unmanaged<IntPtr, byte*, IntPtr, IntPtr>)F("rd_kafka_topic_new");
-            TopicDestroy = (delegate* unmanaged<IntPtr, void>)F("rd_kafka_topic_destroy");
-            HeadersNew = (delegate* unmanaged<nuint, IntPtr>)F("rd_kafka_headers_new");
-            HeadersDestroy = (delegate* unmanaged<IntPtr, void>)F("rd_kafka_headers_destroy");
-            HeaderAdd = (delegate* unmanaged<IntPtr, byte*, nint, byte*, nint, int>)F("rd_kafka_header_add");
-            ProduceVa = (delegate* unmanaged<IntPtr, VarArg*, nuint, IntPtr>)F("rd_kafka_produceva");
-            ErrorCode = (delegate* unmanaged<IntPtr, int>)F("rd_kafka_error_code");
-            ErrorDestroy = (delegate* unmanaged<IntPtr, void>)F("rd_kafka_error_destroy");
-            Poll = (delegate* unmanaged<IntPtr, int, int>)F("rd_kafka_poll");
-            Flush = (delegate* unmanaged<IntPtr, int, int>)F("rd_kafka_flush");
-            Purge = (delegate* unmanaged<IntPtr, int, int>)F("rd_kafka_purge");
-            FatalError = (delegate* unmanaged<IntPtr, byte*, nuint, int>)F("rd_kafka_fatal_error");
-            TestFatalError = (delegate* unmanaged<IntPtr, int, byte*, int>)F("rd_kafka_test_fatal_error");
-            Err2Str = (delegate* unmanaged<int, byte*>)F("rd_kafka_err2str");
-            Metadata = (delegate* unmanaged<IntPtr, int, IntPtr, MetadataInfo**, int, int>)F("rd_kafka_metadata");
-            MetadataDestroy = (delegate* unmanaged<MetadataInfo*, void>)F("rd_kafka_metadata_destroy");
-        }
-
-        public delegate* unmanaged<IntPtr> ConfNew { get; }
-
-        public delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int> ConfSet { get; }
-
-        public delegate* unmanaged<IntPtr, void> ConfDestroy { get; }
-
-        public delegate* unmanaged<IntPtr, IntPtr, void> ConfSetOpaque { get; }
-
-        public delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, Message*, IntPtr, void>, void> ConfSetDrMsgCb { get; }
-
-        public delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, int, byte*, IntPtr, void>, void> ConfSetErrorCb { get; }
-
-        public delegate* unmanaged<IntPtr, delegate* unmanaged<IntPtr, int, byte*, byte*, void>, void> ConfSetLogCb { get; }
-
-        public delegate* unmanaged<int, IntPtr, byte*, nuint, IntPtr> New { get; }
-
-        public delegate* unmanaged<IntPtr, void> Destroy { get; }
-
-        public delegate* unmanaged<IntPtr, IntPtr> Opaque { get; }
-
-        public delegate* unmanaged<IntPtr, byte*, IntPtr, IntPtr> TopicNew { get; }
-
-        public delegate* unmanaged<IntPtr, void> TopicDestroy { get; }
-
-        public delegate* unmanaged<nuint, IntPtr> HeadersNew { get; }
-
-        public delegate* unmanaged<IntPtr, void> HeadersDestroy { get; }
-
-        public delegate* unmanaged<IntPtr, byte*, nint, byte*, nint, int> HeaderAdd { get; }
-
-        public delegate* unmanaged<IntPtr, VarArg*, nuint, IntPtr> ProduceVa { get; }
-
-        public delegate* unmanaged<IntPtr, int> ErrorCode { get; }
-
-        public delegate* unmanaged<IntPtr, void> ErrorDestroy { get; }
-
-        public delegate* unmanaged<IntPtr, int, int> Poll { get; }
-
-        public delegate* unmanaged<IntPtr, int, int> Flush { get; }
-
-        public delegate* unmanaged<IntPtr, int, int> Purge { get; }
-
-        public delegate* unmanaged<IntPtr, byte*, nuint, int> FatalError { get; }
-
-        /// <summary>rd_kafka_test_fatal_error: raises a fabricated fatal error. Tests only (no production caller).</summary>
-        public delegate* unmanaged<IntPtr, int, byte*, int> TestFatalError { get; }
-
-        public delegate* unmanaged<int, byte*> Err2Str { get; }
-
-        /// <summary>rd_kafka_metadata (used by <c>check</c> only, on a producer that produces nothing).</summary>
-        public delegate* unmanaged<IntPtr, int, IntPtr, MetadataInfo**, int, int> Metadata { get; }
-
-        public delegate* unmanaged<MetadataInfo*, void> MetadataDestroy { get; }
-
-        /// <summary>librdkafka's text for an error code (static storage in the library, copied here).</summary>
-        public string Describe(int code) => Marshal.PtrToStringUTF8((IntPtr)Err2Str(code)) ?? code.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -1,3 +1,5 @@
+using LogPipeline.Hosting.Configuration;
+
 namespace LogPipeline.Shipper.Options;
 
 /// <summary>
@@ -9,6 +11,7 @@ public sealed class RotationOptions
     public long MaxBytes { get; set; }
 
     /// <summary>Rotated files kept on disk (<c>.1</c> … <c>.Keep</c>); also how many siblings are searched on restart.</summary>
+    [KeyRange("Shipper:Rotation:Keep", 1, 100)]
     public int Keep { get; set; } = 1;
 
     /// <summary>The writer's pid file (nginx); it gets SIGUSR1 after each rename so it reopens the log.</summary>

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Confluent.Kafka;
-using LogPipeline.Hosting.Kafka;
+using LogPipeline.Kafka;
 using LogPipeline.Shipper.Diagnostics;
 using LogPipeline.Shipper.Options;
 using Microsoft.Extensions.Logging;

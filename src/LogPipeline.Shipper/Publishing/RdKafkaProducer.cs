@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using LogPipeline.Kafka.Native;
 using LogPipeline.Shipper.Native;
 
 namespace LogPipeline.Shipper.Publishing;
@@ -22,88 +23,95 @@ internal readonly record struct TopicState(int Error, int Partitions, int Partit
 /// <summary>
 /// One librdkafka producer for one topic, driven directly (see <see cref="RdKafka"/> for why). Produce copies
 /// the key, value and headers into librdkafka, so nothing is pinned after the call; the only per-message .NET
-/// state is a GCHandle to the caller's state object, freed when its delivery report arrives. Threads: one caller
-/// produces; a dedicated poll thread serves delivery reports and errors; Flush may run on any thread.
+/// state is a GCHandle to the caller's state object, freed when its delivery report arrives.
+/// Threads: one caller produces (any thread, one at a time). Every callback librdkafka serves through its queue
+/// (delivery reports, client errors) runs on the dedicated poll thread and only there: <see cref="Flush"/> asks
+/// that thread to flush and waits for it, and at <see cref="Dispose"/> that thread purges and serves the last
+/// reports before it ends. Log lines come from librdkafka's own threads. <see cref="TopicMetadata"/> and
+/// <see cref="FatalError"/> serve no callbacks and may run on any thread.
 /// </summary>
 internal sealed unsafe class RdKafkaProducer : IDisposable
 {
-    private readonly RdKafka.Api _api;
+    /// <summary>The poll thread's name; callbacks run on the thread of that name only.</summary>
+    public const string PollThreadName = "lp-kafka-poll";
+
     private readonly IProducerEvents _events;
     private readonly GCHandle _self;
-    private readonly IntPtr _rk;
-    private readonly IntPtr _topic;
+    private readonly RdKafka.KafkaHandle _rk;
+    private readonly RdKafka.TopicHandle _topic;
+    private readonly IntPtr _rkt;
     private readonly Thread _poller;
+
+    // Flush hand-off: the flushing caller (one at a time, _flushCaller) writes the timeout, the poll thread takes
+    // it (Interlocked.Exchange to -1), runs rd_kafka_flush and sets _flushDone.
+    private readonly Lock _flushCaller = new();
+    private readonly ManualResetEventSlim _flushDone = new(initialState: false);
+    private int _flushRequestMs = -1;
     private volatile bool _stopping;
     private int _disposed;
 
     /// <param name="config">librdkafka properties; Confluent.Kafka's own <c>dotnet.*</c> keys are skipped.</param>
+    /// <exception cref="LibrdkafkaUnavailableException">librdkafka is missing or older than the minimum.</exception>
     public RdKafkaProducer(IEnumerable<KeyValuePair<string, string>> config, string topic, IProducerEvents events)
     {
-        _api = RdKafka.Bind();
+        RdKafka.Load();
         _events = events;
-        var conf = _api.ConfNew();
         var error = stackalloc byte[512];
-        try
+        using (var conf = RdKafka.ConfNew())
         {
             foreach (var (key, value) in config)
             {
-                if (!key.StartsWith("dotnet.", StringComparison.Ordinal))
+                if (!key.StartsWith("dotnet.", StringComparison.Ordinal) && RdKafka.ConfSet(conf, key, value, error, 512) != RdKafka.ConfOk)
                 {
-                    Set(conf, key, value, error);
+                    throw new InvalidOperationException($"Kafka setting '{key}' = '{value}' was refused by librdkafka: {Utf8(error)}");
                 }
             }
 
             _self = GCHandle.Alloc(this);
-            _api.ConfSetOpaque(conf, GCHandle.ToIntPtr(_self));
-            _api.ConfSetDrMsgCb(conf, &OnDeliveryReport);
-            _api.ConfSetErrorCb(conf, &OnClientError);
-            _api.ConfSetLogCb(conf, &OnLogLine);
-            _rk = _api.New(RdKafka.ProducerType, conf, error, 512);
-            if (_rk == IntPtr.Zero)
-            {
-                throw new InvalidOperationException("librdkafka could not create the producer: " + Utf8(error));
-            }
-        }
-        catch
-        {
-            // rd_kafka_new owns the configuration only when it succeeds.
-            _api.ConfDestroy(conf);
-            if (_self.IsAllocated)
+            RdKafka.ConfSetOpaque(conf, GCHandle.ToIntPtr(_self));
+            RdKafka.ConfSetDrMsgCb(conf, &OnDeliveryReport);
+            RdKafka.ConfSetErrorCb(conf, &OnClientError);
+            RdKafka.ConfSetLogCb(conf, &OnLogLine);
+            _rk = RdKafka.New(RdKafka.ProducerType, conf, error, 512);
+            if (_rk.IsInvalid)
             {
                 _self.Free();
+                throw new InvalidOperationException("librdkafka could not create the producer: " + Utf8(error));
             }
 
-            throw;
+            // rd_kafka_new owns the configuration once it succeeded.
+            conf.SetHandleAsInvalid();
         }
 
-        var name = NullTerminated(topic);
-        fixed (byte* n = name)
+        _topic = RdKafka.TopicNew(_rk, topic);
+        if (_topic.IsInvalid)
         {
-            _topic = _api.TopicNew(_rk, n, IntPtr.Zero);
-        }
-
-        if (_topic == IntPtr.Zero)
-        {
-            _api.Destroy(_rk);
+            _rk.Dispose();
             _self.Free();
             throw new InvalidOperationException($"librdkafka refused the topic name '{topic}'");
         }
 
-        _poller = new Thread(PollLoop) { IsBackground = true, Name = "lp-kafka-poll" };
+        // Produce passes the topic inside rd_kafka_vu_t, where no SafeHandle marshalling applies; _topic (and
+        // through it _rk) stays valid until Dispose, after the last produce.
+        _rkt = _topic.DangerousGetHandle();
+        _poller = new Thread(PollLoop) { IsBackground = true, Name = PollThreadName };
         _poller.Start();
     }
 
     /// <summary>A header list for one message; pass it to <see cref="Produce"/>, which takes it over.</summary>
-    public IntPtr NewHeaders(int capacity) => _api.HeadersNew((nuint)capacity);
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Callers reach librdkafka through the producer they hold.")]
+    public IntPtr NewHeaders(int capacity) => RdKafka.HeadersNew((nuint)capacity);
 
     /// <summary>Copies a header into the list (an empty value stays empty, not null).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Callers reach librdkafka through the producer they hold.")]
     public void AddHeader(IntPtr headers, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
         byte empty = 0;
         fixed (byte* n = name)
         fixed (byte* v = value)
         {
-            _api.HeaderAdd(headers, n, name.Length, v == null ? &empty : v, value.Length);
+            // Fails only on a read-only list (one already produced); this one is new.
+            _ = RdKafka.HeaderAdd(headers, n, name.Length, v == null ? &empty : v, value.Length);
         }
     }
 
@@ -119,7 +127,7 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
         fixed (byte* v = value)
         {
             var args = stackalloc RdKafka.VarArg[6];
-            args[0] = RdKafka.VarArg.Of(RdKafka.VarArg.Rkt, _topic);
+            args[0] = RdKafka.VarArg.Of(RdKafka.VarArg.Rkt, _rkt);
             // An empty line stays an empty (not a null) value: fixed gives null for an empty span.
             args[1] = RdKafka.VarArg.Of(RdKafka.VarArg.Value, (IntPtr)(v == null ? &empty : v), (nuint)value.Length);
             args[2] = new RdKafka.VarArg { Type = RdKafka.VarArg.MsgFlags, Int = RdKafka.MsgFlagCopy };
@@ -131,30 +139,50 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
                 args[count++] = RdKafka.VarArg.Of(RdKafka.VarArg.Key, (IntPtr)k, (nuint)key.Length);
             }
 
-            var error = _api.ProduceVa(_rk, args, (nuint)count);
+            var error = RdKafka.ProduceVa(_rk, args, (nuint)count);
             if (error == IntPtr.Zero)
             {
                 return 0;
             }
 
-            var code = _api.ErrorCode(error);
-            _api.ErrorDestroy(error);
-            _api.HeadersDestroy(headers);
+            var code = RdKafka.ErrorCode(error);
+            RdKafka.ErrorDestroy(error);
+            RdKafka.HeadersDestroy(headers);
             handle.Free();
             return code;
         }
     }
 
-    /// <summary>Sends what lingers and serves reports for up to <paramref name="timeout"/>.</summary>
-    public void Flush(TimeSpan timeout) => _api.Flush(_rk, (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue));
+    /// <summary>
+    /// Has the poll thread send what lingers and serve reports for up to <paramref name="timeout"/>, and waits for
+    /// it (a little longer than the timeout, as the poll thread may be inside a callback). Blocks the caller; never
+    /// call it from a callback.
+    /// </summary>
+    public void Flush(TimeSpan timeout)
+    {
+        var ms = (int)Math.Clamp(timeout.TotalMilliseconds, 0, int.MaxValue - 1000);
+        lock (_flushCaller)
+        {
+            if (_stopping)
+            {
+                return;
+            }
 
-    public string Describe(int code) => _api.Describe(code);
+            _flushDone.Reset();
+            Volatile.Write(ref _flushRequestMs, ms);
+            RdKafka.Yield(_rk);
+            _flushDone.Wait(ms + 200);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Callers reach librdkafka through the producer they hold.")]
+    public string Describe(int code) => RdKafka.Describe(code);
 
     /// <summary>The fatal error the producer is in (rd_kafka_fatal_error), or 0; <paramref name="reason"/> says why.</summary>
     public int FatalError(out string reason)
     {
         var buffer = stackalloc byte[512];
-        var code = _api.FatalError(_rk, buffer, 512);
+        var code = RdKafka.FatalError(_rk, buffer, 512);
         reason = code == 0 ? string.Empty : Utf8(buffer);
         return code;
     }
@@ -163,14 +191,7 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
     /// Test only: makes librdkafka raise a fatal error as an idempotence failure would (rd_kafka_test_fatal_error),
     /// through the same error callback and purge. Returns librdkafka's result code. Nothing in the shipper calls it.
     /// </summary>
-    internal int RaiseFatalErrorForTests(int code, string reason)
-    {
-        var text = NullTerminated(reason);
-        fixed (byte* t = text)
-        {
-            return _api.TestFatalError(_rk, code, t);
-        }
-    }
+    internal int RaiseFatalErrorForTests(int code, string reason) => RdKafka.TestFatalError(_rk, code, reason);
 
     /// <summary>
     /// Asks the cluster for the topic's metadata (blocks up to <paramref name="timeout"/>; any thread, never the
@@ -180,7 +201,7 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
     {
         topic = default;
         RdKafka.MetadataInfo* metadata = null;
-        var code = _api.Metadata(_rk, 0, _topic, &metadata, (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue));
+        var code = RdKafka.Metadata(_rk, 0, _topic, &metadata, (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue));
         if (code != 0)
         {
             return code;
@@ -190,7 +211,7 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
         {
             if (metadata->TopicCount == 0)
             {
-                return (int)Confluent.Kafka.ErrorCode.UnknownTopicOrPart;
+                return RdKafka.ErrUnknownTopicOrPart;
             }
 
             var t = metadata->Topics[0];
@@ -208,10 +229,15 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
         }
         finally
         {
-            _api.MetadataDestroy(metadata);
+            RdKafka.MetadataDestroy(metadata);
         }
     }
 
+    /// <summary>
+    /// Stops the poll thread, which first reports whatever is still queued as purged (the caller counts it as
+    /// undelivered — the checkpoint never passed it, which also frees the state handles), then destroys the
+    /// client. Call after the last <see cref="Produce"/>.
+    /// </summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -219,29 +245,40 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
             return;
         }
 
-        _stopping = true;
-        _poller.Join();
-        // Whatever is still queued is reported as purged (the caller counts it as undelivered — the checkpoint
-        // never passed it), which also frees the state handles.
-        _api.Purge(_rk, RdKafka.PurgeQueueAndInFlight);
-        for (var i = 0; i < 100 && _api.Poll(_rk, 0) > 0; i++)
+        lock (_flushCaller)
         {
+            _stopping = true;
         }
 
-        _api.TopicDestroy(_topic);
-        _api.Destroy(_rk);
+        RdKafka.Yield(_rk);
+        _poller.Join();
+        _topic.Dispose();
+        _rk.Dispose();
         _self.Free();
+        _flushDone.Dispose();
     }
 
     private void PollLoop()
     {
         while (!_stopping)
         {
-            _api.Poll(_rk, 100);
+            var flush = Interlocked.Exchange(ref _flushRequestMs, -1);
+            if (flush >= 0)
+            {
+                RdKafka.Flush(_rk, flush);
+                _flushDone.Set();
+            }
+            else
+            {
+                RdKafka.Poll(_rk, 100);
+            }
+        }
+
+        RdKafka.Purge(_rk, RdKafka.PurgeQueueAndInFlight);
+        for (var i = 0; i < 100 && RdKafka.Poll(_rk, 0) > 0; i++)
+        {
         }
     }
-
-    private static byte[] NullTerminated(string text) => System.Text.Encoding.UTF8.GetBytes(text + "\0");
 
     private static string Utf8(byte* text) => Marshal.PtrToStringUTF8((IntPtr)text) ?? string.Empty;
 
@@ -276,9 +313,7 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
             if (fatal)
             {
                 // The error callback only says "fatal"; the cause is kept by the handle.
-                var buffer = stackalloc byte[512];
-                code = owner._api.FatalError(rk, buffer, 512);
-                text = Utf8(buffer);
+                code = owner.FatalError(out text);
             }
 
             owner._events.OnError(code, text, fatal);
@@ -294,26 +329,11 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
     {
         try
         {
-            var api = RdKafka.Bind();
-            Owner(api.Opaque(rk))._events.OnLog(level, Utf8(facility), Utf8(message));
+            Owner(RdKafka.Opaque(rk))._events.OnLog(level, Utf8(facility), Utf8(message));
         }
         catch (Exception)
         {
             // A log line that cannot be written is not worth stopping the shipper for.
-        }
-    }
-
-    private void Set(IntPtr conf, string key, string value, byte* error)
-    {
-        var k = NullTerminated(key);
-        var v = NullTerminated(value);
-        fixed (byte* kp = k)
-        fixed (byte* vp = v)
-        {
-            if (_api.ConfSet(conf, kp, vp, error, 512) != RdKafka.ConfOk)
-            {
-                throw new InvalidOperationException($"Kafka setting '{key}' = '{value}' was refused by librdkafka: {Utf8(error)}");
-            }
         }
     }
 }

@@ -70,7 +70,7 @@ internal static class RealClusterScenario
         var metrics = new Ingest.Diagnostics.IngestMetrics(new Hosting.Metrics.MetricsRegistry());
         var pipeline = new Ingest.Pipeline.IngestPipeline(
             Microsoft.Extensions.Options.Options.Create(new Ingest.Consuming.KafkaConsumerOptions { BootstrapServers = bootstrap, Topic = topic, GroupId = groupId }),
-            Microsoft.Extensions.Options.Options.Create(new Hosting.Kafka.KafkaSecurityOptions()),
+            Microsoft.Extensions.Options.Options.Create(new LogPipeline.Kafka.KafkaSecurityOptions()),
             Microsoft.Extensions.Options.Options.Create(new Ingest.Indexing.IndexingOptions()),
             Microsoft.Extensions.Options.Options.Create(new Ingest.Indexing.ElasticsearchOptions { Url = esUrl, DataStream = dataStream }),
             Microsoft.Extensions.Options.Options.Create(new Ingest.Setup.LifecycleOptions()),

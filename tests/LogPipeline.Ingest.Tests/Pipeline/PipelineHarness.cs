@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
-using LogPipeline.Hosting.Kafka;
 using LogPipeline.Hosting.Metrics;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;
@@ -9,6 +8,7 @@ using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Pipeline;
 using LogPipeline.Ingest.Setup;
+using LogPipeline.Kafka;
 using LogPipeline.Testing.Elasticsearch;
 using LogPipeline.Testing.Kafka;
 using Microsoft.Extensions.Logging.Abstractions;

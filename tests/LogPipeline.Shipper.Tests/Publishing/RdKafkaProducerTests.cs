@@ -87,6 +87,51 @@ public sealed class RdKafkaProducerTests
         Assert.Contains("brotli", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Delivery_reports_run_on_the_poll_thread_only_even_while_another_thread_flushes()
+    {
+        // The contract KafkaPublisher relies on: reports complete batches on one thread. rd_kafka_flush serves
+        // callbacks on its caller, so a Flush from the shutdown path must not run them there. Three partitions
+        // led by three brokers answer in separate responses (separate report batches), and a slow callback keeps
+        // the poll thread busy with one batch while the next arrives, when a flushing caller would take it.
+        using var cluster = KafkaMockCluster.Start(brokers: 3);
+        cluster.CreateTopic("threads", partitions: 3, replicationFactor: 1);
+        var events = new RecordingEvents { CallbackDelay = TimeSpan.FromMilliseconds(2) };
+        using (var producer = new RdKafkaProducer(Config(cluster.BootstrapServers), "threads", events))
+        {
+            for (var round = 0; round < 10; round++)
+            {
+                for (var i = 0; i < 30; i++)
+                {
+                    var key = System.Text.Encoding.ASCII.GetBytes($"key-{i}");
+                    Assert.Equal(0, producer.Produce(key, "line"u8, producer.NewHeaders(0), (round * 30) + i));
+                }
+
+                producer.Flush(TimeSpan.FromSeconds(10));
+            }
+        }
+
+        Assert.Equal(300, events.Delivered.Count);
+        Assert.All(events.Delivered, d => Assert.Equal(0, d.Error));
+        Assert.Equal([RdKafkaProducer.PollThreadName], events.CallbackThreads.Distinct());
+    }
+
+    [Fact]
+    public void Reports_purged_at_dispose_also_run_on_the_poll_thread()
+    {
+        var events = new RecordingEvents();
+        using (var producer = new RdKafkaProducer(Config("127.0.0.1:1"), "nowhere", events))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.Equal(0, producer.Produce(default, "line"u8, producer.NewHeaders(0), i));
+            }
+        }
+
+        Assert.Equal(20, events.Delivered.Count);
+        Assert.Equal([RdKafkaProducer.PollThreadName], events.CallbackThreads.Distinct());
+    }
+
     private static Dictionary<string, string> Config(string bootstrap) => new()
     {
         ["bootstrap.servers"] = bootstrap,
@@ -103,7 +148,21 @@ public sealed class RdKafkaProducerTests
 
         public List<(object State, int Error)> Delivered => [.. DeliveredQueue];
 
-        public void OnDelivered(object state, int error) => DeliveredQueue.Enqueue((state, error));
+        public ConcurrentQueue<string> CallbackThreads { get; } = new();
+
+        /// <summary>Time each report takes (a publisher completing batches is not instant either).</summary>
+        public TimeSpan CallbackDelay { get; init; }
+
+        public void OnDelivered(object state, int error)
+        {
+            if (CallbackDelay > TimeSpan.Zero)
+            {
+                Thread.Sleep(CallbackDelay);
+            }
+
+            CallbackThreads.Enqueue(Thread.CurrentThread.Name ?? $"unnamed thread {Environment.CurrentManagedThreadId}");
+            DeliveredQueue.Enqueue((state, error));
+        }
 
         public void OnError(int code, string reason, bool fatal)
         {

@@ -20,7 +20,7 @@ public sealed unsafe class KafkaMockCluster : IDisposable
         _rk = rk;
         _cluster = cluster;
         BrokerCount = brokers;
-        BootstrapServers = Marshal.PtrToStringUTF8(RdKafkaNative.Functions.MockClusterBootstraps(cluster))
+        BootstrapServers = Marshal.PtrToStringUTF8(RdKafkaNative.MockClusterBootstraps(cluster))
                            ?? throw new InvalidOperationException("mock cluster has no bootstrap servers");
     }
 
@@ -35,21 +35,21 @@ public sealed unsafe class KafkaMockCluster : IDisposable
     public static KafkaMockCluster Start(int brokers = 3)
     {
         EnsureConfluentLoaded();
-        var api = RdKafkaNative.Functions;
-        var conf = api.ConfNew();
+        RdKafkaNative.Load();
+        var conf = RdKafkaNative.ConfNew();
         var err = stackalloc byte[512];
         SetConf(conf, "log_level", "3", err);
 
-        var rk = api.New(0 /* RD_KAFKA_PRODUCER */, conf, err, 512);
+        var rk = RdKafkaNative.New(0 /* RD_KAFKA_PRODUCER */, conf, err, 512);
         if (rk == IntPtr.Zero)
         {
             throw new InvalidOperationException("rd_kafka_new failed: " + Marshal.PtrToStringUTF8((IntPtr)err));
         }
 
-        var cluster = api.MockClusterNew(rk, brokers);
+        var cluster = RdKafkaNative.MockClusterNew(rk, brokers);
         if (cluster == IntPtr.Zero)
         {
-            api.Destroy(rk);
+            RdKafkaNative.Destroy(rk);
             throw new InvalidOperationException("rd_kafka_mock_cluster_new failed");
         }
 
@@ -62,7 +62,7 @@ public sealed unsafe class KafkaMockCluster : IDisposable
     /// </summary>
     public static void EnsureConfluentLoaded()
     {
-        _ = RdKafkaNative.Functions;
+        RdKafkaNative.Load();
     }
 
     public void CreateTopic(string topic, int partitions = 3, int replicationFactor = 3)
@@ -70,7 +70,7 @@ public sealed unsafe class KafkaMockCluster : IDisposable
         var bytes = Encoding.UTF8.GetBytes(topic + "\0");
         fixed (byte* p = bytes)
         {
-            var rc = RdKafkaNative.Functions.MockTopicCreate(_cluster, p, partitions, Math.Min(replicationFactor, BrokerCount));
+            var rc = RdKafkaNative.MockTopicCreate(_cluster, p, partitions, Math.Min(replicationFactor, BrokerCount));
             if (rc != 0)
             {
                 throw new InvalidOperationException($"rd_kafka_mock_topic_create({topic}) failed: {(ErrorCode)rc}");
@@ -78,9 +78,9 @@ public sealed unsafe class KafkaMockCluster : IDisposable
         }
     }
 
-    public void SetBrokerDown(int brokerId) => Check(RdKafkaNative.Functions.MockBrokerSetDown(_cluster, brokerId), "set_down");
+    public void SetBrokerDown(int brokerId) => Check(RdKafkaNative.MockBrokerSetDown(_cluster, brokerId), "set_down");
 
-    public void SetBrokerUp(int brokerId) => Check(RdKafkaNative.Functions.MockBrokerSetUp(_cluster, brokerId), "set_up");
+    public void SetBrokerUp(int brokerId) => Check(RdKafkaNative.MockBrokerSetUp(_cluster, brokerId), "set_up");
 
     public void SetAllBrokersDown()
     {
@@ -100,7 +100,7 @@ public sealed unsafe class KafkaMockCluster : IDisposable
 
     /// <summary>Adds round-trip latency to every response of one broker.</summary>
     public void SetBrokerRtt(int brokerId, TimeSpan rtt) =>
-        Check(RdKafkaNative.Functions.MockBrokerSetRtt(_cluster, brokerId, (int)rtt.TotalMilliseconds), "set_rtt");
+        Check(RdKafkaNative.MockBrokerSetRtt(_cluster, brokerId, (int)rtt.TotalMilliseconds), "set_rtt");
 
     /// <summary>
     /// The next requests of the given API (e.g. <see cref="KafkaApiKey.Produce"/>) on any broker answer
@@ -111,12 +111,12 @@ public sealed unsafe class KafkaMockCluster : IDisposable
         var codes = errors.Select(e => (int)e).ToArray();
         fixed (int* p = codes)
         {
-            RdKafkaNative.Functions.MockPushRequestErrorsArray(_cluster, apiKey, (nuint)codes.Length, p);
+            RdKafkaNative.MockPushRequestErrorsArray(_cluster, apiKey, (nuint)codes.Length, p);
         }
     }
 
     /// <summary>Drops the errors still pushed for one API (<see cref="PushRequestErrors"/>).</summary>
-    public void ClearRequestErrors(short apiKey) => RdKafkaNative.Functions.MockClearRequestErrors(_cluster, apiKey);
+    public void ClearRequestErrors(short apiKey) => RdKafkaNative.MockClearRequestErrors(_cluster, apiKey);
 
     /// <summary>Drops the errors still pushed for every API in <see cref="KafkaApiKey"/>.</summary>
     public void ClearRequestErrors()
@@ -135,8 +135,8 @@ public sealed unsafe class KafkaMockCluster : IDisposable
         }
 
         _disposed = true;
-        RdKafkaNative.Functions.MockClusterDestroy(_cluster);
-        RdKafkaNative.Functions.Destroy(_rk);
+        RdKafkaNative.MockClusterDestroy(_cluster);
+        RdKafkaNative.Destroy(_rk);
     }
 
     private static void SetConf(IntPtr conf, string name, string value, byte* err)
@@ -146,7 +146,7 @@ public sealed unsafe class KafkaMockCluster : IDisposable
         fixed (byte* pn = n)
         fixed (byte* pv = v)
         {
-            if (RdKafkaNative.Functions.ConfSet(conf, pn, pv, err, 512) != 0)
+            if (RdKafkaNative.ConfSet(conf, pn, pv, err, 512) != 0)
             {
                 throw new InvalidOperationException($"rd_kafka_conf_set({name}) failed: " + Marshal.PtrToStringUTF8((IntPtr)err));
             }

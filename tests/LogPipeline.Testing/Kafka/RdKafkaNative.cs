@@ -1,106 +1,58 @@
 using System.Runtime.InteropServices;
+using LogPipeline.Kafka.Native;
 
 namespace LogPipeline.Testing.Kafka;
 
 /// <summary>
-/// The librdkafka entry points behind the mock cluster, bound at run time to the same native library
-/// Confluent.Kafka uses. On Debian 12 the default <c>librdkafka.so</c> needs libsasl2.so.3 and does not
-/// load; the <c>centos8-librdkafka.so</c> variant shipped beside it does.
+/// The librdkafka entry points behind the mock cluster. Loaded by the same <see cref="LibrdkafkaLibrary"/> the
+/// shipper's binding uses (same candidates, same version check, same handle), so tests exercise that loader.
 /// </summary>
-internal static unsafe class RdKafkaNative
+internal static unsafe partial class RdKafkaNative
 {
-    private static readonly Lazy<Api> Loaded = new(Load);
+    private const string Lib = LibrdkafkaLibrary.Name;
 
-    public static Api Functions => Loaded.Value;
+    /// <summary>The file in use (loaded by <see cref="Load"/>).</summary>
+    public static string LibraryPath => LibrdkafkaLibrary.LoadedPath;
 
-    public static string LibraryPath { get; private set; } = string.Empty;
+    /// <summary>Loads the shared librdkafka and resolves this assembly's imports to it; call before any other member.</summary>
+    public static void Load() => LibrdkafkaLibrary.UseFor(typeof(RdKafkaNative).Assembly);
 
-    internal sealed class Api
-    {
-        public required delegate* unmanaged<IntPtr> ConfNew { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_new")]
+    public static partial IntPtr ConfNew();
 
-        public required delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int> ConfSet { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_conf_set")]
+    public static partial int ConfSet(IntPtr conf, byte* name, byte* value, byte* errstr, nuint errstrSize);
 
-        public required delegate* unmanaged<int, IntPtr, byte*, nuint, IntPtr> New { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_new")]
+    public static partial IntPtr New(int type, IntPtr conf, byte* errstr, nuint errstrSize);
 
-        public required delegate* unmanaged<IntPtr, void> Destroy { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_destroy")]
+    public static partial void Destroy(IntPtr rk);
 
-        public required delegate* unmanaged<IntPtr, int, IntPtr> MockClusterNew { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_cluster_new")]
+    public static partial IntPtr MockClusterNew(IntPtr rk, int brokers);
 
-        public required delegate* unmanaged<IntPtr, void> MockClusterDestroy { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_cluster_destroy")]
+    public static partial void MockClusterDestroy(IntPtr cluster);
 
-        public required delegate* unmanaged<IntPtr, IntPtr> MockClusterBootstraps { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_cluster_bootstraps")]
+    public static partial IntPtr MockClusterBootstraps(IntPtr cluster);
 
-        public required delegate* unmanaged<IntPtr, byte*, int, int, int> MockTopicCreate { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_topic_create")]
+    public static partial int MockTopicCreate(IntPtr cluster, byte* topic, int partitions, int replicationFactor);
 
-        public required delegate* unmanaged<IntPtr, int, int> MockBrokerSetDown { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_broker_set_down")]
+    public static partial int MockBrokerSetDown(IntPtr cluster, int brokerId);
 
-        public required delegate* unmanaged<IntPtr, int, int> MockBrokerSetUp { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_broker_set_up")]
+    public static partial int MockBrokerSetUp(IntPtr cluster, int brokerId);
 
-        public required delegate* unmanaged<IntPtr, int, int, int> MockBrokerSetRtt { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_broker_set_rtt")]
+    public static partial int MockBrokerSetRtt(IntPtr cluster, int brokerId, int rttMs);
 
-        public required delegate* unmanaged<IntPtr, short, nuint, int*, void> MockPushRequestErrorsArray { get; init; }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_push_request_errors_array")]
+    public static partial void MockPushRequestErrorsArray(IntPtr cluster, short apiKey, nuint count, int* errors);
 
-        public required delegate* unmanaged<IntPtr, short, void> MockClearRequestErrors { get; init; }
-    }
-
-    /// <summary>Finds the loadable librdkafka variant shipped with Confluent.Kafka.</summary>
-    public static string FindLibrary()
-    {
-        var candidates = new List<string>();
-        foreach (var dir in new[]
-                 {
-                     Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native"),
-                     AppContext.BaseDirectory,
-                 })
-        {
-            candidates.Add(Path.Combine(dir, "centos8-librdkafka.so"));
-            candidates.Add(Path.Combine(dir, "librdkafka.so"));
-        }
-
-        var nugetRoot = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                        ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var redist = Path.Combine(nugetRoot, "librdkafka.redist");
-        if (Directory.Exists(redist))
-        {
-            foreach (var version in Directory.GetDirectories(redist).OrderDescending())
-            {
-                candidates.Add(Path.Combine(version, "runtimes", "linux-x64", "native", "centos8-librdkafka.so"));
-            }
-        }
-
-        foreach (var candidate in candidates.Where(File.Exists))
-        {
-            if (NativeLibrary.TryLoad(candidate, out var handle) && NativeLibrary.TryGetExport(handle, "rd_kafka_mock_cluster_new", out _))
-            {
-                return candidate;
-            }
-        }
-
-        throw new InvalidOperationException(
-            "No loadable librdkafka with the mock cluster was found; looked at: " + string.Join(", ", candidates));
-    }
-
-    private static Api Load()
-    {
-        LibraryPath = FindLibrary();
-        var h = NativeLibrary.Load(LibraryPath);
-        IntPtr F(string name) => NativeLibrary.GetExport(h, name);
-        return new Api
-        {
-            ConfNew = (delegate* unmanaged<IntPtr>)F("rd_kafka_conf_new"),
-            ConfSet = (delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int>)F("rd_kafka_conf_set"),
-            New = (delegate* unmanaged<int, IntPtr, byte*, nuint, IntPtr>)F("rd_kafka_new"),
-            Destroy = (delegate* unmanaged<IntPtr, void>)F("rd_kafka_destroy"),
-            MockClusterNew = (delegate* unmanaged<IntPtr, int, IntPtr>)F("rd_kafka_mock_cluster_new"),
-            MockClusterDestroy = (delegate* unmanaged<IntPtr, void>)F("rd_kafka_mock_cluster_destroy"),
-            MockClusterBootstraps = (delegate* unmanaged<IntPtr, IntPtr>)F("rd_kafka_mock_cluster_bootstraps"),
-            MockTopicCreate = (delegate* unmanaged<IntPtr, byte*, int, int, int>)F("rd_kafka_mock_topic_create"),
-            MockBrokerSetDown = (delegate* unmanaged<IntPtr, int, int>)F("rd_kafka_mock_broker_set_down"),
-            MockBrokerSetUp = (delegate* unmanaged<IntPtr, int, int>)F("rd_kafka_mock_broker_set_up"),
-            MockBrokerSetRtt = (delegate* unmanaged<IntPtr, int, int, int>)F("rd_kafka_mock_broker_set_rtt"),
-            MockPushRequestErrorsArray = (delegate* unmanaged<IntPtr, short, nuint, int*, void>)F("rd_kafka_mock_push_request_errors_array"),
-            MockClearRequestErrors = (delegate* unmanaged<IntPtr, short, void>)F("rd_kafka_mock_clear_request_errors"),
-        };
-    }
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_clear_request_errors")]
+    public static partial void MockClearRequestErrors(IntPtr cluster, short apiKey);
 }

@@ -2,7 +2,7 @@ using Confluent.Kafka;
 using LogPipeline.Hosting.Connectivity;
 using Microsoft.Extensions.Logging;
 
-namespace LogPipeline.Hosting.Kafka;
+namespace LogPipeline.Kafka;
 
 /// <summary>
 /// Feeds librdkafka's client errors to a <see cref="ConnectionMonitor"/>: "all brokers down" marks Kafka down

@@ -1,6 +1,7 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Options;
 
-namespace LogPipeline.Hosting.Kafka;
+namespace LogPipeline.Kafka;
 
 /// <summary>
 /// Kafka transport security shared by the shipper and the worker (bound from the <c>Kafka</c> section).
@@ -8,6 +9,9 @@ namespace LogPipeline.Hosting.Kafka;
 /// </summary>
 public sealed class KafkaSecurityOptions
 {
+    /// <summary>The section both workers bind it from (with their own Kafka settings).</summary>
+    public const string Section = "Kafka";
+
     /// <summary>Plaintext, Ssl, SaslPlaintext or SaslSsl.</summary>
     public string SecurityProtocol { get; set; } = "Plaintext";
 
@@ -85,4 +89,18 @@ public sealed class KafkaSecurityOptions
     /// <summary>What is safe to log: everything but the password.</summary>
     public override string ToString() =>
         $"SecurityProtocol={SecurityProtocol}, SaslMechanism={SaslMechanism ?? "-"}, SaslUsername={SaslUsername ?? "-"}, SaslPassword={(string.IsNullOrEmpty(SaslPassword) && string.IsNullOrEmpty(SaslPasswordFile) ? "-" : "***")}, SslCaLocation={SslCaLocation ?? "-"}";
+}
+
+/// <summary>
+/// The <c>Kafka</c> section's security rules for both workers (all cross-field: what is required depends on the
+/// protocol), each message naming its key.
+/// </summary>
+public sealed class KafkaSecurityOptionsRules : IValidateOptions<KafkaSecurityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, KafkaSecurityOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate().ToList();
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
 }

@@ -1,7 +1,7 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Logging;
 
-namespace LogPipeline.Hosting.Kafka;
+namespace LogPipeline.Kafka;
 
 /// <summary>
 /// How both workers turn librdkafka's callbacks into log lines: its own log lines through the JSON logger at a
