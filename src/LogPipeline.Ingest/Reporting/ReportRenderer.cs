@@ -122,6 +122,11 @@ public static class ReportRenderer
                 text.Append("  ").Append(metrics[c].Label.PadLeft(widths[c]));
             }
 
+            if (share)
+            {
+                text.Append("  ").Append("Share".PadLeft(6));
+            }
+
             text.Append('\n');
         }
 

@@ -118,7 +118,9 @@ public sealed class DashboardFileTests
         {
             foreach (var layer in lens["attributes"]!["state"]!["datasourceStates"]!["formBased"]!["layers"]!.AsObject())
             {
+                // Formula and math columns have no field of their own; their parts do.
                 fields.AddRange(layer.Value!["columns"]!.AsObject()
+                    .Where(c => c.Value!["sourceField"] is not null)
                     .Select(c => c.Value!["sourceField"]!.GetValue<string>())
                     .Where(f => f != "___records___"));
             }
