@@ -95,22 +95,22 @@ public static class SetupCommand
         var space = string.IsNullOrEmpty(kibana.Space) ? KibanaOptions.DefaultSpace : kibana.Space;
         await stdout.WriteLineAsync($"Kibana {version} at {ElasticsearchOptions.Redact(kibana.Url!)}, space {space}");
 
+        // The shipped lines are imported as they are (byte for byte what dashboards/*.ndjson holds).
         var shipped = System.Text.Encoding.UTF8.GetString(DashboardResource.Load())
             .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject())
+            .Select(line => (Line: line, Object: System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject()))
             .ToList();
-        var keys = shipped.Select(Key).ToList();
-        var stored = await client.BulkGetAsync(keys, ct);
-        var plan = shipped.Select(o => (Object: o, Action: DashboardOwnership.Decide(o, stored.GetValueOrDefault(Key(o)), overwrite))).ToList();
+        var stored = await client.BulkGetAsync([.. shipped.Select(s => Key(s.Object))], ct);
+        var plan = shipped.Select(s => (s.Line, s.Object, Action: DashboardOwnership.Decide(s.Object, stored.GetValueOrDefault(Key(s.Object)), overwrite))).ToList();
 
         var toImport = plan.Where(p => p.Action is OwnershipAction.Create or OwnershipAction.Update or OwnershipAction.Overwrite).ToList();
         if (toImport.Count > 0)
         {
-            var ndjson = string.Concat(toImport.Select(p => p.Object.ToJsonString() + "\n"));
+            var ndjson = string.Concat(toImport.Select(p => p.Line + "\n"));
             await client.ImportAsync(System.Text.Encoding.UTF8.GetBytes(ndjson), DashboardGenerator.FileName, ct);
         }
 
-        foreach (var (obj, action) in plan.Where(p => p.Action != OwnershipAction.Unchanged))
+        foreach (var (_, obj, action) in plan.Where(p => p.Action != OwnershipAction.Unchanged))
         {
             var (type, id) = Key(obj);
             await stdout.WriteLineAsync($"  {DashboardOwnership.Describe(action)} {type}/{id} (\"{obj["attributes"]?["title"]?.GetValue<string>()}\")");
