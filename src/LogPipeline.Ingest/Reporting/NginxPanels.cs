@@ -114,10 +114,10 @@ public static class NginxPanels
             new TermsBucket(EcsFields.UrlDomain, "Site", 20), null, null, new(0, 109, 16, 15), InReport: true,
             Description: "Requests and visitors per virtual host (nginx $host).")
         { Also = [Visitors] },
-        new("response-time", "Response time", ChartKind.Line, Duration(95),
+        new("response-time", "Response time", ChartKind.Line, Duration(50),
             new DateHistogramBucket(EcsFields.Timestamp, "Time", DateHistogramBucket.Auto), null, null, new(16, 109, 32, 15), InReport: false,
             Description: "p50, p95 and p99 of event.duration ($request_time).")
-        { Also = [Duration(50), Duration(99)] },
+        { Also = [Duration(95), Duration(99)] },
         new("slowest-pages", "Slowest pages", ChartKind.Table, Duration(95),
             new TermsBucket(EcsFields.UrlPath, "Page", 10), null, null, new(0, 124, 24, 15), InReport: true,
             Description: "Pages with the highest 95th-percentile response time.")
