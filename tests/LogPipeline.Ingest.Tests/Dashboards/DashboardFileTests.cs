@@ -166,7 +166,10 @@ public sealed class DashboardFileTests
     // (src/plugins/controls/common/control_group/control_group_persistable_state.ts: "<control id>:" + the control's
     // "optionsListDataView", under the dashboard's "controlGroup_" prefix), Lens columns
     // (x-pack/plugins/lens/public/datasources/form_based/operations/definitions/column_types.ts: timeScale, filter,
-    // params.format) and XY fitting (…/visualizations/xy/xy_config_panel/visual_options_popover/fitting_function_definitions.ts: "Zero").
+    // params.format), count.tsx (params.emptyAsNull, false for formula parts), formula/math.tsx (tinymathAst with
+    // column ids as arguments), date_histogram.tsx (interval "auto"), XY fitting
+    // (…/visualizations/xy/xy_config_panel/visual_options_popover/fitting_function_definitions.ts: "Zero") and a
+    // per-panel time range as Kibana's own ecommerce sample dashboard stores it (embeddableConfig.timeRange {from, to}).
     [Fact]
     public void Dashboard_restores_a_short_range_with_refresh_and_has_the_options_list_controls()
     {
