@@ -44,9 +44,9 @@ public static class NginxPanels
 
     public static IReadOnlyList<PanelSpec> All { get; } =
     [
-        // Right now: fixed 5-minute windows ending at the dashboard's end time, and the per-minute rate.
+        // Right now: the last 5 minutes (a time range of the panel's own) and the per-minute rate.
         new("visitors-now", "Visitors, last 5 minutes", ChartKind.Metric, Visitors, null, null, null, new(0, 0, 12, 7), InReport: true,
-            Description: "Unique visitors (IP + day + user agent) in the 5 minutes before the end of the time range.")
+            Description: "Unique visitors (IP + day + user agent) in the last 5 minutes; this panel keeps its own time range.")
         { RecentWindow = RightNow },
         new("requests-now", "Requests, last 5 minutes", ChartKind.Metric, PanelMetric.Requests, null, null, null, new(12, 0, 12, 7), InReport: true)
         { RecentWindow = RightNow },

@@ -39,8 +39,8 @@ public sealed record PanelSpec(
     public bool IgnoreDashboardFilters { get; init; }
 
     /// <summary>
-    /// A fixed window ending at the dashboard's end time instead of the dashboard's range (Kibana's per-panel
-    /// custom time range, e.g. the last 5 minutes); null = the dashboard's range.
+    /// A window of its own instead of the dashboard's range: in Kibana the per-panel time range now-&lt;window&gt; … now
+    /// (the time picker does not change it), in the report the window before <c>--to</c>; null = the range.
     /// </summary>
     public TimeSpan? RecentWindow { get; init; }
 
