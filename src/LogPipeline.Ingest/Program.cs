@@ -30,9 +30,9 @@ if (cli.Help)
     return ExitCodes.Success;
 }
 
-if (command != "report" && cli.Own.Count > 0)
+if (command != "report" && cli.Own.Any(o => !(command == "setup" && o == SetupCommand.OverwriteOption)))
 {
-    return await UsageErrorAsync($"unknown option '{cli.Own[0]}' for {command}", command);
+    return await UsageErrorAsync($"unknown option '{cli.Own.First(o => !(command == "setup" && o == SetupCommand.OverwriteOption))}' for {command}", command);
 }
 
 if (command == "report" && ReportArguments.Parse([.. cli.Own], DateTimeOffset.UtcNow, out var reportError) is null)

@@ -25,11 +25,13 @@ internal static class IngestUsage
         "setup" => $"""
             logpipeline-ingest {version}
 
-            usage: logpipeline-ingest setup [--Section:Key=value ...]
+            usage: logpipeline-ingest setup [--overwrite] [--Section:Key=value ...]
 
             Installs the index and component templates and the data stream retention (Lifecycle:Retention), and,
-            given Kibana:Url, imports the dashboards. Idempotent: safe on every deploy. Exit code 0 when done, 1 when a
-            step failed (the message says which and what to do), 2 for an unknown option.
+            given Kibana:Url (base path kept) and Kibana:Space, imports the dashboards: creates missing objects,
+            updates the ones still as setup wrote them, keeps the ones changed in Kibana unless --overwrite, and prints
+            which. Idempotent: safe on every deploy. Exit code 0 when done, 1 when a step failed (the message says which
+            and what to do), 2 for an unknown option.
 
             {Keys}
             """,
@@ -39,8 +41,9 @@ internal static class IngestUsage
             {ReportArguments.Usage}
 
             Prints the dashboard's panels (visitors by country, browser, OS, device, hour, top pages, status codes,
-            referrers) for a time range, straight from Elasticsearch. Exit code 0, 1 when Elasticsearch failed,
-            2 for an unknown or invalid option.
+            referrers, sites, slowest pages, bots) for a time range, straight from Elasticsearch, with the dashboard's
+            default selection (humans only) and calendar days in --time-zone (default UTC). Exit code 0, 1 when
+            Elasticsearch failed, 2 for an unknown or invalid option.
 
             {Keys}
             """,
@@ -87,7 +90,8 @@ internal static class IngestUsage
           GeoIp:DatabasePath          data/geo-whois-asn-country.mmdb beside the binary
           UserAgent:RegexesPath       data/regexes.yaml beside the binary
           Parsing:LogFormat           combined         combined | json | an nginx log_format string
-          Kibana:Url                  (unset)          setup and check only
+          Kibana:Url                  (unset)          setup and check only; may include Kibana's base path
+          Kibana:Space                default          setup only: the Kibana space the dashboards go to
           Lifecycle:Retention         30d              setup only
           Observability:Port          9101             /metrics, /healthz, /readyz
 

@@ -67,4 +67,16 @@ public static class EcsFields
     // Not ECS (user_agent.device has only name): uap-core's device brand and model, under our own prefix.
     public const string LogPipelineUserAgentDeviceBrand = "logpipeline.user_agent.device.brand";
     public const string LogPipelineUserAgentDeviceModel = "logpipeline.user_agent.device.model";
+
+    // Issue #15 (visitors; names agreed in the helpers' field list), used by the dashboards and report.
+    public const string LogPipelineVisitorId = "logpipeline.visitor.id";
+    public const string LogPipelineVisitorType = "logpipeline.visitor.type";
+    public const string LogPipelineVisitorBotReason = "logpipeline.visitor.bot_reason";
+    public const string LogPipelineUserAgentDeviceType = "logpipeline.user_agent.device.type";
+
+    // Issue #16 (Kubernetes source metadata), used by the dashboard controls and report filters.
+    public const string KubernetesNamespace = "kubernetes.namespace";
+    public const string KubernetesPodName = "kubernetes.pod.name";
+    public const string KubernetesNodeName = "kubernetes.node.name";
+    public const string ServiceName = "service.name";
 }

@@ -1,45 +1,55 @@
 using System.Globalization;
+using LogPipeline.Ingest.Indexing;
 
 namespace LogPipeline.Ingest.Reporting;
 
-/// <summary>Command line of <c>report</c>: <c>[--last 24h | --from T [--to T]] [--format text|json] [--index NAME]</c>.</summary>
-internal sealed record ReportArguments(DateTimeOffset From, DateTimeOffset To, bool Json, string? Index)
+/// <summary>
+/// Command line of <c>report</c>: time range, time zone, the dashboard controls it mirrors, output format, index.
+/// </summary>
+internal sealed record ReportArguments(DateTimeOffset From, DateTimeOffset To, bool Json, string? Index, ReportScope Scope)
 {
     public const string Usage =
-        "usage: logpipeline-ingest report [--last 24h | --from 2024-05-01T00:00:00Z [--to 2024-05-02T00:00:00Z]] [--format text|json] [--index logs-logpipeline.nginx-*]";
+        "usage: logpipeline-ingest report [--last 24h | --from 2024-05-01T00:00:00Z [--to 2024-05-02T00:00:00Z]] [--time-zone UTC|Europe/Berlin] "
+        + "[--namespace NS] [--app APP] [--site HOST] [--humans-only true|false] [--format text|json] [--index logs-logpipeline.nginx-*]";
+
+    /// <summary>An IANA zone (or UTC); throws <see cref="TimeZoneNotFoundException"/> for an unknown one.</summary>
+    public static TimeZoneInfo FindZone(string id) =>
+        id is "UTC" or "Etc/UTC" or "Z" ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(id);
 
     /// <summary>Parses <paramref name="args"/>; on failure returns null and the reason.</summary>
     public static ReportArguments? Parse(string[] args, DateTimeOffset now, out string? error)
     {
         error = null;
-        DateTimeOffset? from = null, to = null;
+        string? fromText = null, toText = null;
         TimeSpan? last = null;
         var json = false;
         string? index = null;
-        var list = args.ToList();
-        for (var i = 0; i < list.Count; i++)
+        var zoneId = "UTC";
+        var humansOnly = true;
+        var selections = new List<PanelFilter>();
+        for (var i = 0; i < args.Length; i++)
         {
-            var name = list[i];
+            var name = args[i];
             if (name is "--help" or "-h")
             {
                 error = Usage;
                 return null;
             }
 
-            if (i + 1 >= list.Count)
+            if (i + 1 >= args.Length)
             {
                 error = $"{name} needs a value. {Usage}";
                 return null;
             }
 
-            var value = list[++i];
+            var value = args[++i];
             switch (name)
             {
-                case "--from" when TryInstant(value, out var f):
-                    from = f;
+                case "--from":
+                    fromText = value;
                     break;
-                case "--to" when TryInstant(value, out var t):
-                    to = t;
+                case "--to":
+                    toText = value;
                     break;
                 case "--last" when TryDuration(value, out var d):
                     last = d;
@@ -50,18 +60,57 @@ internal sealed record ReportArguments(DateTimeOffset From, DateTimeOffset To, b
                 case "--index" when value.Length > 0 && !value.Contains('/', StringComparison.Ordinal):
                     index = value;
                     break;
-                case "--from" or "--to":
-                    error = $"{name} '{value}' is not an ISO 8601 time (e.g. 2024-05-01T00:00:00Z).";
-                    return null;
+                case "--time-zone" when TryZone(value):
+                    zoneId = value;
+                    break;
+                case "--humans-only" when bool.TryParse(value, out var humans):
+                    humansOnly = humans;
+                    break;
+                case "--namespace" or "--app" or "--site" when value.Length > 0:
+                    selections.Add(new KeywordFilter(
+                        name switch { "--namespace" => EcsFields.KubernetesNamespace, "--app" => EcsFields.ServiceName, _ => EcsFields.UrlDomain },
+                        value));
+                    break;
                 case "--last":
                     error = $"--last '{value}' must be a positive duration like 90m, 24h, 7d or 2w.";
                     return null;
                 case "--format":
                     error = $"--format '{value}' must be text or json.";
                     return null;
+                case "--time-zone":
+                    error = $"--time-zone '{value}' is not a time zone this machine knows; use an IANA name like Europe/Berlin or UTC.";
+                    return null;
+                case "--humans-only":
+                    error = $"--humans-only '{value}' must be true or false.";
+                    return null;
                 default:
                     error = $"unknown option {name} '{value}'. {Usage}";
                     return null;
+            }
+        }
+
+        var zone = FindZone(zoneId);
+        DateTimeOffset? from = null, to = null;
+        foreach (var (option, text) in new[] { ("--from", fromText), ("--to", toText) })
+        {
+            if (text is null)
+            {
+                continue;
+            }
+
+            if (!TryInstant(text, zone, out var instant))
+            {
+                error = $"{option} '{text}' is not an ISO 8601 time (e.g. 2024-05-01T00:00:00Z).";
+                return null;
+            }
+
+            if (option == "--from")
+            {
+                from = instant;
+            }
+            else
+            {
+                to = instant;
             }
         }
 
@@ -79,11 +128,45 @@ internal sealed record ReportArguments(DateTimeOffset From, DateTimeOffset To, b
             return null;
         }
 
-        return new ReportArguments(start, end, json, index);
+        // The dashboard's visitor-type control selects humans by default; the report does the same.
+        if (humansOnly)
+        {
+            selections.Insert(0, new KeywordFilter(EcsFields.LogPipelineVisitorType, NginxPanels.Human));
+        }
+
+        return new ReportArguments(start, end, json, index, new ReportScope(zoneId, selections));
     }
 
-    private static bool TryInstant(string text, out DateTimeOffset instant) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant);
+    private static bool TryZone(string id)
+    {
+        try
+        {
+            _ = FindZone(id);
+            return true;
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>ISO 8601; a time without an offset is a wall-clock time in <paramref name="zone"/>.</summary>
+    private static bool TryInstant(string text, TimeZoneInfo zone, out DateTimeOffset instant)
+    {
+        instant = default;
+        if (!DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed))
+        {
+            return false;
+        }
+
+        if (parsed.Kind != DateTimeKind.Unspecified)
+        {
+            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant);
+        }
+
+        instant = new DateTimeOffset(parsed, zone.GetUtcOffset(parsed));
+        return true;
+    }
 
     private static bool TryDuration(string text, out TimeSpan duration)
     {

@@ -31,13 +31,14 @@ public static class ReportCommand
         }
 
         var index = arguments.Index ?? elasticsearch.DataStream;
+        var zone = ReportArguments.FindZone(arguments.Scope.TimeZone);
         try
         {
             var client = new ElasticsearchRawClient(elasticsearch);
             var results = new List<PanelResult>();
             foreach (var panel in NginxPanels.All.Where(p => p.InReport))
             {
-                var body = PanelQuery.Build(panel, arguments.From, arguments.To);
+                var body = PanelQuery.Build(panel, arguments.From, arguments.To, arguments.Scope);
                 var (status, text) = await client.TrySendAsync(EsMethod.POST, $"/{index}/_search", body, ct);
                 if (status == 404)
                 {
@@ -45,12 +46,12 @@ public static class ReportCommand
                 }
 
                 var response = client.EnsureSuccess(EsMethod.POST, $"/{index}/_search", status, text) ?? [];
-                results.Add(PanelResult.Parse(panel, response));
+                results.Add(PanelResult.Parse(panel, response, zone));
             }
 
             var output = arguments.Json
-                ? ReportRenderer.Json(results, arguments.From, arguments.To, index)
-                : ReportRenderer.Text(results, arguments.From, arguments.To, index);
+                ? ReportRenderer.Json(results, arguments.From, arguments.To, index, arguments.Scope)
+                : ReportRenderer.Text(results, arguments.From, arguments.To, index, arguments.Scope);
             await stdout.WriteAsync(output);
             return 0;
         }

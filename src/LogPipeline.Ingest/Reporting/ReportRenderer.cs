@@ -13,10 +13,15 @@ public static class ReportRenderer
     private const int MaxKeyWidth = 60;
     private static readonly string[] DayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
-    public static string Text(IReadOnlyList<PanelResult> results, DateTimeOffset from, DateTimeOffset to, string index)
+    public static string Text(IReadOnlyList<PanelResult> results, DateTimeOffset from, DateTimeOffset to, string index) =>
+        Text(results, from, to, index, ReportScope.Everything);
+
+    public static string Text(IReadOnlyList<PanelResult> results, DateTimeOffset from, DateTimeOffset to, string index, ReportScope scope)
     {
+        var zone = ReportArguments.FindZone(scope.TimeZone);
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"nginx access report {Time(from)} .. {Time(to)} ({index})\n");
+        text.Append(CultureInfo.InvariantCulture, $"nginx access report {Time(from, zone)} .. {Time(to, zone)} ({index})\n");
+        text.Append(CultureInfo.InvariantCulture, $"time zone {scope.TimeZone}; {Selection(scope)}\n");
         var singles = results.Where(r => r.Panel.Split is null).ToList();
         if (singles.Count > 0)
         {
@@ -24,7 +29,7 @@ public static class ReportRenderer
             var width = singles.Max(r => r.Panel.Title.Length) + 1;
             foreach (var r in singles)
             {
-                text.Append(CultureInfo.InvariantCulture, $"{(r.Panel.Title + ":").PadRight(width)} {Number(r.Value ?? 0)}\n");
+                text.Append(CultureInfo.InvariantCulture, $"{(r.Panel.Title + ":").PadRight(width)} {Format(r.Panel.Metric, r.Value ?? 0)}\n");
             }
         }
 
@@ -48,8 +53,12 @@ public static class ReportRenderer
         return text.ToString();
     }
 
-    public static string Json(IReadOnlyList<PanelResult> results, DateTimeOffset from, DateTimeOffset to, string index)
+    public static string Json(IReadOnlyList<PanelResult> results, DateTimeOffset from, DateTimeOffset to, string index) =>
+        Json(results, from, to, index, ReportScope.Everything);
+
+    public static string Json(IReadOnlyList<PanelResult> results, DateTimeOffset from, DateTimeOffset to, string index, ReportScope scope)
     {
+        var zone = ReportArguments.FindZone(scope.TimeZone);
         var panels = new JsonArray();
         foreach (var r in results)
         {
@@ -60,25 +69,75 @@ public static class ReportRenderer
             }
             else
             {
-                panel["buckets"] = new JsonArray([.. r.Buckets.Select(b => (JsonNode)new JsonObject { ["key"] = b.Key, ["value"] = b.Value })]);
+                panel["buckets"] = new JsonArray([.. r.Buckets.Select(b =>
+                {
+                    var bucket = new JsonObject { ["key"] = b.Key, ["value"] = b.Value };
+                    if (b.Also.Count > 0)
+                    {
+                        bucket["also"] = new JsonArray([.. b.Also.Select(a => (JsonNode)JsonValue.Create(a))]);
+                    }
+
+                    return (JsonNode)bucket;
+                })]);
+                if (r.Panel.Also.Count > 0)
+                {
+                    panel["also"] = new JsonArray([.. r.Panel.Also.Select(m => (JsonNode)JsonValue.Create(m.Label))]);
+                }
             }
 
             panels.Add(panel);
         }
 
-        var report = new JsonObject { ["from"] = Time(from), ["to"] = Time(to), ["index"] = index, ["panels"] = panels };
+        var report = new JsonObject
+        {
+            ["from"] = Time(from, zone),
+            ["to"] = Time(to, zone),
+            ["time_zone"] = scope.TimeZone,
+            ["filters"] = new JsonArray([.. scope.Filters.Select(f => (JsonNode)JsonValue.Create(f.Kql))]),
+            ["index"] = index,
+            ["panels"] = panels,
+        };
         return report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
     }
 
+    private static string Selection(ReportScope scope) =>
+        scope.Filters.Count == 0 ? "all documents" : string.Join(" and ", scope.Filters.Select(f => f.Kql));
+
     private static void Table(StringBuilder text, PanelResult r)
     {
+        var metrics = r.Panel.Metrics.ToList();
         var keys = r.Buckets.Select(b => Clip(b.Key)).ToList();
-        var keyWidth = keys.Max(k => k.Length);
-        var valueWidth = r.Buckets.Max(b => Number(b.Value).Length);
+        var columns = r.Buckets.Select(b => (IReadOnlyList<string>)[Format(metrics[0], b.Value), .. b.Also.Select((a, i) => Format(metrics[i + 1], a))]).ToList();
+        var header = metrics.Count > 1;
+        var keyWidth = Math.Max(keys.Max(k => k.Length), header ? r.Panel.Split!.Label.Length : 0);
+        var widths = Enumerable.Range(0, metrics.Count)
+            .Select(i => Math.Max(columns.Max(c => c[i].Length), header ? metrics[i].Label.Length : 0))
+            .ToList();
         var share = r.Panel.Metric.Kind == MetricKind.Count && r.Total > 0;
+        if (header)
+        {
+            text.Append("  ").Append(r.Panel.Split!.Label.PadRight(keyWidth));
+            for (var c = 0; c < metrics.Count; c++)
+            {
+                text.Append("  ").Append(metrics[c].Label.PadLeft(widths[c]));
+            }
+
+            if (share)
+            {
+                text.Append("  ").Append("Share".PadLeft(6));
+            }
+
+            text.Append('\n');
+        }
+
         for (var i = 0; i < r.Buckets.Count; i++)
         {
-            text.Append("  ").Append(keys[i].PadRight(keyWidth)).Append("  ").Append(Number(r.Buckets[i].Value).PadLeft(valueWidth));
+            text.Append("  ").Append(keys[i].PadRight(keyWidth));
+            for (var c = 0; c < metrics.Count; c++)
+            {
+                text.Append("  ").Append(columns[i][c].PadLeft(widths[c]));
+            }
+
             if (share)
             {
                 text.Append(CultureInfo.InvariantCulture, $"  {100 * r.Buckets[i].Value / r.Total,5:0.0}%");
@@ -103,8 +162,19 @@ public static class ReportRenderer
 
     private static string Clip(string key) => key.Length <= MaxKeyWidth ? key : key[..(MaxKeyWidth - 1)] + "…";
 
+    /// <summary>Bytes stay exact (comparable with other tools); durations in milliseconds; shares as percentages.</summary>
+    private static string Format(PanelMetric metric, double value) => metric.Format switch
+    {
+        ValueFormat.Percent => (100 * value).ToString("0.0", CultureInfo.InvariantCulture) + "%",
+        ValueFormat.Nanoseconds => (value / 1e6).ToString("0.###", CultureInfo.InvariantCulture) + " ms",
+        _ => Number(value),
+    };
+
     private static string Number(double value) =>
         value == Math.Floor(value) ? value.ToString("0", CultureInfo.InvariantCulture) : value.ToString("0.###", CultureInfo.InvariantCulture);
 
-    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private static string Time(DateTimeOffset t, TimeZoneInfo zone) =>
+        zone == TimeZoneInfo.Utc
+            ? t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture)
+            : TimeZoneInfo.ConvertTime(t, zone).ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture);
 }

@@ -69,6 +69,16 @@ public static class IndexTemplates
         [EcsFields.Tags] = "keyword",
         [EcsFields.LogPipelineUserAgentDeviceBrand] = "keyword",
         [EcsFields.LogPipelineUserAgentDeviceModel] = "keyword",
+
+        // Dashboards/report fields of issues #15 and #16 (all keyword, as agreed between helpers).
+        [EcsFields.LogPipelineVisitorId] = "keyword",
+        [EcsFields.LogPipelineVisitorType] = "keyword",
+        [EcsFields.LogPipelineVisitorBotReason] = "keyword",
+        [EcsFields.LogPipelineUserAgentDeviceType] = "keyword",
+        [EcsFields.KubernetesNamespace] = "keyword",
+        [EcsFields.KubernetesPodName] = "keyword",
+        [EcsFields.KubernetesNodeName] = "keyword",
+        [EcsFields.ServiceName] = "keyword",
     };
 
     /// <summary>Types Elasticsearch can aggregate on (doc values) — what a dashboard panel may use.</summary>

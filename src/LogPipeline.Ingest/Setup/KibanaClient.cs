@@ -22,11 +22,13 @@ internal sealed class KibanaClient : IDisposable
 
     private readonly HttpClient _http;
     private readonly Uri _url;
+    private readonly string _space;
     private readonly TimeProvider _time;
 
     public KibanaClient(KibanaOptions kibana, ElasticsearchOptions elasticsearch, TimeProvider time)
     {
-        _url = kibana.Url ?? throw new ArgumentException("Kibana:Url is required.", nameof(kibana));
+        _url = BaseAddress(kibana.Url ?? throw new ArgumentException("Kibana:Url is required.", nameof(kibana)));
+        _space = SpacePrefix(kibana.Space);
         _time = time;
         var handler = new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(10) };
         if (!string.IsNullOrEmpty(elasticsearch.CaCertificatePath) && _url.Scheme == "https")
@@ -57,6 +59,91 @@ internal sealed class KibanaClient : IDisposable
         _http = new HttpClient(handler) { BaseAddress = _url, Timeout = TimeSpan.FromSeconds(60) };
         _http.DefaultRequestHeaders.Add("kbn-xsrf", "true");
         _http.DefaultRequestHeaders.Authorization = Authorization(kibana, elasticsearch);
+    }
+
+    /// <summary>
+    /// <paramref name="url"/> with a trailing slash: relative URIs resolve against the last segment's parent, so
+    /// <c>https://host/kibana</c> + <c>api/status</c> would otherwise lose <c>/kibana</c> (a Kibana base path).
+    /// </summary>
+    internal static Uri BaseAddress(Uri url)
+    {
+        var builder = new UriBuilder(url) { Query = string.Empty, Fragment = string.Empty };
+        if (!builder.Path.EndsWith('/'))
+        {
+            builder.Path += "/";
+        }
+
+        return builder.Uri;
+    }
+
+    /// <summary>Saved-object APIs of a space live under <c>/s/&lt;space&gt;/</c>; the default space has no prefix.</summary>
+    internal static string SpacePrefix(string? space) =>
+        string.IsNullOrEmpty(space) || space == KibanaOptions.DefaultSpace ? string.Empty : "s/" + space + "/";
+
+    /// <summary>
+    /// <c>POST /api/saved_objects/_bulk_get</c> in the configured space: each requested object as stored, or null
+    /// when it does not exist there.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<(string Type, string Id), JsonObject?>> BulkGetAsync(IReadOnlyList<(string Type, string Id)> objects, CancellationToken cancellationToken)
+    {
+        var request = new JsonArray([.. objects.Select(o => (JsonNode)new JsonObject { ["type"] = o.Type, ["id"] = o.Id })]);
+        using var content = new StringContent(request.ToJsonString(), Encoding.UTF8, "application/json");
+        var (status, body) = await SendAsync(HttpMethod.Post, _space + "api/saved_objects/_bulk_get", content, "reading the saved objects back", cancellationToken);
+        if (status == HttpStatusCode.NotFound && _space.Length > 0)
+        {
+            throw new SetupException($"Kibana at {_url} has no space '{_space[2..^1]}' (404 on {_space}api/saved_objects/_bulk_get). Create the space or fix Kibana:Space.");
+        }
+
+        if (status != HttpStatusCode.OK)
+        {
+            throw new SetupException($"Kibana refused to read the saved objects back with HTTP {(int)status}: {body}");
+        }
+
+        var found = new Dictionary<(string, string), JsonObject?>();
+        foreach (var obj in (JsonNode.Parse(body)?["saved_objects"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var key = (obj["type"]?.GetValue<string>() ?? string.Empty, obj["id"]?.GetValue<string>() ?? string.Empty);
+            if (obj["error"] is JsonObject error)
+            {
+                if (error["statusCode"]?.GetValue<int>() != 404)
+                {
+                    throw new SetupException($"Kibana could not read {key.Item1}/{key.Item2}: {error.ToJsonString()}");
+                }
+
+                found[key] = null;
+            }
+            else
+            {
+                found[key] = obj;
+            }
+        }
+
+        return found;
+    }
+
+    private async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpMethod method, string relative, HttpContent? content, string what, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            using var request = new HttpRequestMessage(method, new Uri(relative, UriKind.Relative)) { Content = content };
+            response = await _http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new SetupException($"Kibana at {_url} is unreachable ({ex.GetBaseException().Message}). Check Kibana:Url.");
+        }
+
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                throw new SetupException(AuthMessage((int)response.StatusCode, what));
+            }
+
+            return (response.StatusCode, body);
+        }
     }
 
     /// <summary>Polls <c>/api/status</c> until 200 (or the timeout); fails at once on 401/403; checks the version.</summary>
@@ -112,7 +199,7 @@ internal sealed class KibanaClient : IDisposable
         HttpResponseMessage response;
         try
         {
-            response = await _http.PostAsync(new Uri("api/saved_objects/_import?overwrite=true", UriKind.Relative), content, cancellationToken);
+            response = await _http.PostAsync(new Uri(_space + "api/saved_objects/_import?overwrite=true", UriKind.Relative), content, cancellationToken);
         }
         catch (HttpRequestException ex)
         {

@@ -12,15 +12,20 @@ namespace LogPipeline.Ingest.Setup;
 /// </summary>
 public static class SetupCommand
 {
+    /// <summary>Replace dashboard objects even where a user changed them in Kibana (docs/decisions/0013).</summary>
+    public const string OverwriteOption = "--overwrite";
+
     public static Task<int> RunAsync(IConfiguration configuration, string[] args, CancellationToken ct) =>
         RunAsync(configuration, args, Console.Out, Console.Error, TimeProvider.System, ct);
 
     internal static async Task<int> RunAsync(IConfiguration configuration, string[] args, TextWriter stdout, TextWriter stderr, TimeProvider time, CancellationToken ct)
     {
-        var unknown = CommandConfiguration.OwnArguments(args, "setup");
+        var own = CommandConfiguration.OwnArguments(args, "setup");
+        var overwrite = own.Contains(OverwriteOption, StringComparer.Ordinal);
+        var unknown = own.Where(a => a != OverwriteOption).ToArray();
         if (unknown.Length > 0)
         {
-            await stderr.WriteLineAsync($"setup takes no arguments besides configuration overrides like --Kibana:Url=http://kibana:5601 (got: {string.Join(' ', unknown)}).");
+            await stderr.WriteLineAsync($"setup takes only {OverwriteOption} besides configuration overrides like --Kibana:Url=http://kibana:5601 (got: {string.Join(' ', unknown)}).");
             return 1;
         }
 
@@ -43,7 +48,7 @@ public static class SetupCommand
             }
             else
             {
-                await ImportDashboardsAsync(kibana, elasticsearch, time, stdout, ct);
+                await ImportDashboardsAsync(kibana, elasticsearch, time, overwrite, stdout, ct);
             }
 
             await stdout.WriteLineAsync("setup complete");
@@ -77,12 +82,47 @@ public static class SetupCommand
         }
     }
 
-    private static async Task ImportDashboardsAsync(KibanaOptions kibana, ElasticsearchOptions elasticsearch, TimeProvider time, TextWriter stdout, CancellationToken ct)
+    /// <summary>
+    /// Imports only what setup may change (docs/decisions/0013-setup-owns-only-what-it-wrote.md): objects that are
+    /// missing are created; objects still carrying setup's marker are updated when the shipped version differs and
+    /// left alone when it is the same; objects without the marker (a user saved them in Kibana) and existing data
+    /// views are kept unless <paramref name="overwrite"/>. Prints one line per object that is not unchanged.
+    /// </summary>
+    private static async Task ImportDashboardsAsync(KibanaOptions kibana, ElasticsearchOptions elasticsearch, TimeProvider time, bool overwrite, TextWriter stdout, CancellationToken ct)
     {
         using var client = new KibanaClient(kibana, elasticsearch, time);
         var version = await client.WaitUntilReadyAsync(kibana.StartupTimeout, ct);
-        await stdout.WriteLineAsync($"Kibana {version} at {ElasticsearchOptions.Redact(kibana.Url!)}");
-        var count = await client.ImportAsync(DashboardResource.Load(), DashboardGenerator.FileName, ct);
-        await stdout.WriteLineAsync($"dashboards: imported {count} saved objects (dashboard \"{DashboardGenerator.DashboardTitle}\", id {DashboardGenerator.DashboardId})");
+        var space = string.IsNullOrEmpty(kibana.Space) ? KibanaOptions.DefaultSpace : kibana.Space;
+        await stdout.WriteLineAsync($"Kibana {version} at {ElasticsearchOptions.Redact(kibana.Url!)}, space {space}");
+
+        // The shipped lines are imported as they are (byte for byte what dashboards/*.ndjson holds).
+        var shipped = System.Text.Encoding.UTF8.GetString(DashboardResource.Load())
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => (Line: line, Object: System.Text.Json.Nodes.JsonNode.Parse(line)!.AsObject()))
+            .ToList();
+        var stored = await client.BulkGetAsync([.. shipped.Select(s => Key(s.Object))], ct);
+        var plan = shipped.Select(s => (s.Line, s.Object, Action: DashboardOwnership.Decide(s.Object, stored.GetValueOrDefault(Key(s.Object)), overwrite))).ToList();
+
+        var toImport = plan.Where(p => p.Action is OwnershipAction.Create or OwnershipAction.Update or OwnershipAction.Overwrite).ToList();
+        if (toImport.Count > 0)
+        {
+            var ndjson = string.Concat(toImport.Select(p => p.Line + "\n"));
+            await client.ImportAsync(System.Text.Encoding.UTF8.GetBytes(ndjson), DashboardGenerator.FileName, ct);
+        }
+
+        foreach (var (_, obj, action) in plan.Where(p => p.Action != OwnershipAction.Unchanged))
+        {
+            var (type, id) = Key(obj);
+            await stdout.WriteLineAsync($"  {DashboardOwnership.Describe(action)} {type}/{id} (\"{obj["attributes"]?["title"]?.GetValue<string>()}\")");
+        }
+
+        string Count(OwnershipAction a) => plan.Count(p => p.Action == a).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var kept = plan.Count(p => p.Action is OwnershipAction.KeepChanged or OwnershipAction.KeepDataView);
+        await stdout.WriteLineAsync(
+            $"dashboards: created {Count(OwnershipAction.Create)}, updated {plan.Count(p => p.Action is OwnershipAction.Update or OwnershipAction.Overwrite)}, "
+            + $"unchanged {Count(OwnershipAction.Unchanged)}, kept {kept} (dashboard \"{DashboardGenerator.DashboardTitle}\", id {DashboardGenerator.DashboardId})"
+            + (kept > 0 && !overwrite ? $"; {OverwriteOption} replaces the kept ones" : string.Empty));
     }
+
+    private static (string Type, string Id) Key(System.Text.Json.Nodes.JsonObject o) => (o["type"]!.GetValue<string>(), o["id"]!.GetValue<string>());
 }

@@ -8,7 +8,13 @@ public sealed class KibanaOptions
 {
     public const string Section = "Kibana";
 
+    public const string DefaultSpace = "default";
+
+    /// <summary>May include Kibana's base path (<c>https://host/kibana</c>); it is kept.</summary>
     public Uri? Url { get; set; }
+
+    /// <summary>Kibana space id the dashboards go to (<c>/s/&lt;space&gt;/api/…</c>); the default space when unset.</summary>
+    public string? Space { get; set; }
 
     /// <summary>Base64 "id:key" API key. Never printed.</summary>
     public string? ApiKey { get; set; }
@@ -26,6 +32,11 @@ public sealed class KibanaOptions
         if (Url is not null && (!Url.IsAbsoluteUri || Url.Scheme is not ("http" or "https")))
         {
             yield return $"Kibana:Url '{LogPipeline.Ingest.Indexing.ElasticsearchOptions.Redact(Url)}' must be an absolute http or https URL.";
+        }
+
+        if (!string.IsNullOrEmpty(Space) && !System.Text.RegularExpressions.Regex.IsMatch(Space, "^[a-z0-9_-]+$"))
+        {
+            yield return $"Kibana:Space '{Space}' must be a space id: lower-case letters, digits, '_' and '-' (the id, not the display name).";
         }
 
         if (!string.IsNullOrEmpty(Username) && string.IsNullOrEmpty(Password))

@@ -118,7 +118,9 @@ public sealed class DashboardFileTests
         {
             foreach (var layer in lens["attributes"]!["state"]!["datasourceStates"]!["formBased"]!["layers"]!.AsObject())
             {
+                // Formula and math columns have no field of their own; their parts do.
                 fields.AddRange(layer.Value!["columns"]!.AsObject()
+                    .Where(c => c.Value!["sourceField"] is not null)
                     .Select(c => c.Value!["sourceField"]!.GetValue<string>())
                     .Where(f => f != "___records___"));
             }
@@ -149,5 +151,121 @@ public sealed class DashboardFileTests
         var countryTables = lenses.Where(l => l["attributes"]!["visualizationType"]!.GetValue<string>() == "lnsDatatable"
             && l.ToJsonString().Contains(EcsFields.SourceGeoCountryName, StringComparison.Ordinal));
         Assert.Single(countryTables);
+    }
+    private static JsonObject DashboardObject() => Assert.Single(Objects(), o => o["type"]!.GetValue<string>() == "dashboard");
+
+    private static JsonObject Lens(string panelId) =>
+        Assert.Single(Objects(), o => o["id"]!.GetValue<string>() == "logpipeline-nginx-" + panelId);
+
+    private static JsonObject Columns(string panelId) =>
+        Lens(panelId)["attributes"]!["state"]!["datasourceStates"]!["formBased"]!["layers"]![panelId + "-layer"]!["columns"]!.AsObject();
+
+    // Attribute names checked against Kibana's source: dashboard saved-object schema
+    // (src/plugins/dashboard/server/dashboard_saved_object/schema/v1/v1.ts: timeRestore, timeFrom, refreshInterval,
+    // controlGroupInput{panelsJSON, controlStyle, chainingSystem, ignoreParentSettingsJSON}), control references
+    // (src/plugins/controls/common/control_group/control_group_persistable_state.ts: "<control id>:" + the control's
+    // "optionsListDataView", under the dashboard's "controlGroup_" prefix), Lens columns
+    // (x-pack/plugins/lens/public/datasources/form_based/operations/definitions/column_types.ts: timeScale, filter,
+    // params.format), count.tsx (params.emptyAsNull, false for formula parts), formula/math.tsx (tinymathAst with
+    // column ids as arguments), date_histogram.tsx (interval "auto"), XY fitting
+    // (…/visualizations/xy/xy_config_panel/visual_options_popover/fitting_function_definitions.ts: "Zero") and a
+    // per-panel time range as Kibana's own ecommerce sample dashboard stores it (embeddableConfig.timeRange {from, to}).
+    [Fact]
+    public void Dashboard_restores_a_short_range_with_refresh_and_has_the_options_list_controls()
+    {
+        var attributes = DashboardObject()["attributes"]!.AsObject();
+        Assert.True(attributes["timeRestore"]!.GetValue<bool>());
+        Assert.Equal("now-1h", attributes["timeFrom"]!.GetValue<string>());
+        Assert.False(attributes["refreshInterval"]!["pause"]!.GetValue<bool>());
+        Assert.Equal(30000, attributes["refreshInterval"]!["value"]!.GetValue<int>());
+
+        var controls = JsonNode.Parse(attributes["controlGroupInput"]!["panelsJSON"]!.GetValue<string>())!.AsObject();
+        var fields = controls.Select(c => c.Value!["explicitInput"]!["fieldName"]!.GetValue<string>()).ToList();
+        Assert.Equal(
+            [EcsFields.LogPipelineVisitorType, EcsFields.KubernetesNamespace, EcsFields.ServiceName, EcsFields.KubernetesPodName, EcsFields.KubernetesNodeName, EcsFields.UrlDomain],
+            fields);
+        Assert.All(controls, c => Assert.Equal("optionsListControl", c.Value!["type"]!.GetValue<string>()));
+        Assert.Equal(["human"], controls["visitor-type"]!["explicitInput"]!["selectedOptions"]!.AsArray().Select(v => v!.GetValue<string>()));
+        var references = DashboardObject()["references"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()).ToHashSet();
+        Assert.All(controls, c => Assert.Contains($"controlGroup_{c.Key}:optionsListDataView", references));
+        Assert.All(fields, f => Assert.True(IndexTemplates.IsAggregatable(f), f));
+    }
+
+    [Fact]
+    public void Right_now_panels_have_a_5_minute_panel_range_and_the_rate_uses_the_auto_interval_per_minute()
+    {
+        var panels = JsonNode.Parse(DashboardObject()["attributes"]!["panelsJSON"]!.GetValue<string>())!.AsArray().OfType<JsonObject>().ToDictionary(p => p["panelIndex"]!.GetValue<string>());
+        foreach (var id in new[] { "visitors-now", "requests-now" })
+        {
+            Assert.Equal("now-5m", panels[id]["embeddableConfig"]!["timeRange"]!["from"]!.GetValue<string>());
+            Assert.Equal("now", panels[id]["embeddableConfig"]!["timeRange"]!["to"]!.GetValue<string>());
+        }
+
+        Assert.Null(panels["requests"]["embeddableConfig"]!["timeRange"]);
+        var rate = Columns("requests-over-time");
+        Assert.Equal("auto", rate[LensPanel.SplitColumn]!["params"]!["interval"]!.GetValue<string>());
+        Assert.Equal("m", rate[LensPanel.MetricColumn]!["timeScale"]!.GetValue<string>());
+        Assert.Equal("Zero", Lens("requests-over-time")["attributes"]!["state"]!["visualization"]!["fittingFunction"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Zeros_are_shown_and_bytes_percentages_and_durations_are_formatted()
+    {
+        var counting = Objects().Where(o => o["type"]!.GetValue<string>() == "lens")
+            .SelectMany(l => l["attributes"]!["state"]!["datasourceStates"]!["formBased"]!["layers"]!.AsObject().SelectMany(layer => layer.Value!["columns"]!.AsObject()))
+            .Where(c => c.Value!["operationType"]!.GetValue<string>() is "count" or "unique_count" or "sum")
+            .ToList();
+        Assert.NotEmpty(counting);
+        Assert.All(counting, c => Assert.False(c.Value!["params"]!["emptyAsNull"]!.GetValue<bool>(), c.Key));
+        Assert.Equal("bytes", Columns("bytes-served")[LensPanel.MetricColumn]!["params"]!["format"]!["id"]!.GetValue<string>());
+        Assert.Equal("percent", Columns("error-rate")[LensPanel.MetricColumn]!["params"]!["format"]!["id"]!.GetValue<string>());
+        Assert.Equal("nanoseconds", Columns("response-time")[LensPanel.MetricColumn]!["params"]!["format"]!["params"]!["fromUnit"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Error_rate_is_a_lens_formula_whose_parts_resolve()
+    {
+        var columns = Columns("error-rate");
+        var formula = columns[LensPanel.MetricColumn]!;
+        Assert.Equal("formula", formula["operationType"]!.GetValue<string>());
+        Assert.Equal("count(kql='http.response.status_code >= 500') / count()", formula["params"]!["formula"]!.GetValue<string>());
+        var math = columns[formula["references"]![0]!.GetValue<string>()]!;
+        Assert.Equal("math", math["operationType"]!.GetValue<string>());
+        Assert.All(math["references"]!.AsArray(), r => Assert.Equal("count", columns[r!.GetValue<string>()]!["operationType"]!.GetValue<string>()));
+        Assert.Equal("http.response.status_code >= 500", columns["metricX0"]!["filter"]!["query"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void Panels_beside_requests_offer_visitors_and_the_bot_section_ignores_the_controls()
+    {
+        foreach (var id in new[] { "countries", "browsers", "operating-systems", "devices" })
+        {
+            var operations = Columns(id).Where(c => c.Key != LensPanel.SplitColumn).Select(c => c.Value!["operationType"]!.GetValue<string>()).ToList();
+            Assert.Equal(["unique_count", "count"], operations);
+            Assert.Equal(EcsFields.LogPipelineVisitorId, Columns(id)[LensPanel.MetricColumn]!["sourceField"]!.GetValue<string>());
+        }
+
+        Assert.Equal(EcsFields.LogPipelineUserAgentDeviceType, Columns("devices")[LensPanel.SplitColumn]!["sourceField"]!.GetValue<string>());
+        foreach (var panel in NginxPanels.All)
+        {
+            var layer = Lens(panel.Id)["attributes"]!["state"]!["datasourceStates"]!["formBased"]!["layers"]![panel.Id + "-layer"]!;
+            Assert.Equal(panel.Id.StartsWith("bot-", StringComparison.Ordinal) || panel.Id == "top-bots", layer["ignoreGlobalFilters"]!.GetValue<bool>());
+        }
+    }
+
+    [Fact]
+    public void Every_lens_panel_and_the_dashboard_carry_the_hash_of_their_content()
+    {
+        foreach (var obj in Objects())
+        {
+            var marker = OwnershipMarker.Read(obj);
+            if (obj["type"]!.GetValue<string>() == "index-pattern")
+            {
+                Assert.Null(marker);
+                continue;
+            }
+
+            Assert.Equal(OwnershipMarker.ContentHash(obj), marker);
+        }
     }
 }

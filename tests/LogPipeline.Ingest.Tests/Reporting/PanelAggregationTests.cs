@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Reporting;
 using LogPipeline.Ingest.Setup.Dashboards;
 using LogPipeline.Testing.Elasticsearch;
@@ -9,6 +10,8 @@ namespace LogPipeline.Ingest.Tests.Reporting;
 /// <summary>The aggregation bodies behind the panels, run against the stand-in with known documents.</summary>
 public sealed class PanelAggregationTests : IAsyncLifetime
 {
+    private static readonly ReportScope Humans = new("UTC", [new KeywordFilter(EcsFields.LogPipelineVisitorType, NginxPanels.Human)]);
+
     private ElasticsearchStandIn _es = null!;
 
     public async ValueTask InitializeAsync()
@@ -19,29 +22,49 @@ public sealed class PanelAggregationTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await _es.DisposeAsync();
 
-    private async Task<PanelResult> QueryAsync(string panelId)
+    private async Task<PanelResult> QueryAsync(string panelId, ReportScope? scope = null)
     {
+        scope ??= Humans;
         var panel = NginxPanels.All.Single(p => p.Id == panelId);
         using var http = new HttpClient { BaseAddress = _es.Url };
-        using var content = new StringContent(PanelQuery.Build(panel, KnownDocuments.From, KnownDocuments.To).ToJsonString(), Encoding.UTF8, "application/json");
+        using var content = new StringContent(PanelQuery.Build(panel, KnownDocuments.From, KnownDocuments.To, scope).ToJsonString(), Encoding.UTF8, "application/json");
         using var response = await http.PostAsync($"{KnownDocuments.DataStream}/_search", content, TestContext.Current.CancellationToken);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
-        return PanelResult.Parse(panel, JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!.AsObject());
+        var body = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!.AsObject();
+        return PanelResult.Parse(panel, body, ReportArguments.FindZone(scope.TimeZone));
     }
 
+    private static ResultBucket B(string key, double value, params double[] also) => new(key, value) { Also = also };
+
     [Fact]
-    public async Task Country_panel_counts_requests_per_country_most_first()
+    public async Task Country_panel_counts_visitors_most_first_with_requests_beside()
     {
         var result = await QueryAsync("countries");
         Assert.Equal(6, result.Total);
-        Assert.Equal([new("Germany", 3), new("France", 2), new("United States", 1)], result.Buckets);
+        // France: one visitor (same IP, day and user agent) made two requests.
+        Assert.Equal([B("Germany", 3, 3), B("France", 1, 2), B("United States", 1, 1)], result.Buckets);
     }
 
     [Fact]
-    public async Task Browser_panel_breaks_ties_by_name()
+    public async Task Browser_panel_counts_visitors_and_breaks_ties_by_name()
     {
         var result = await QueryAsync("browsers");
-        Assert.Equal([new("Chrome", 4), new("Firefox", 1), new("Safari", 1)], result.Buckets);
+        Assert.Equal([B("Chrome", 3, 4), B("Firefox", 1, 1), B("Safari", 1, 1)], result.Buckets);
+    }
+
+    [Fact]
+    public async Task Device_panel_uses_the_device_type()
+    {
+        var result = await QueryAsync("devices");
+        Assert.Equal([B("desktop", 3, 4), B("mobile", 2, 2)], result.Buckets);
+    }
+
+    [Fact]
+    public async Task Without_the_humans_selection_bots_count_too()
+    {
+        var all = await QueryAsync("browsers", ReportScope.Everything);
+        Assert.Contains(B("Googlebot", 1, 2), all.Buckets);
+        Assert.Equal(8, all.Total);
     }
 
     [Fact]
@@ -57,16 +80,63 @@ public sealed class PanelAggregationTests : IAsyncLifetime
     public async Task Status_class_panel_uses_ranges()
     {
         var result = await QueryAsync("status-classes");
-        Assert.Equal([new("2xx", 2), new("3xx", 1), new("4xx", 2), new("5xx", 1)], result.Buckets);
+        Assert.Equal([B("2xx", 2), B("3xx", 1), B("4xx", 2), B("5xx", 1)], result.Buckets);
     }
 
     [Fact]
-    public async Task Metric_panels_count_unique_visitors_bytes_and_404s()
+    public async Task Headline_metrics_count_visitors_bytes_404s_and_the_error_rate()
     {
-        Assert.Equal(4, (await QueryAsync("unique-visitors")).Value);
+        Assert.Equal(5, (await QueryAsync("unique-visitors")).Value);
+        Assert.Equal(6, (await QueryAsync("requests")).Value);
         Assert.Equal(1900, (await QueryAsync("bytes-served")).Value);
         Assert.Equal(2, (await QueryAsync("not-found")).Value);
-        Assert.Equal([new("2024-05-01", 4)], (await QueryAsync("unique-visitors-per-day")).Buckets);
+        Assert.Equal(1.0 / 6, (await QueryAsync("error-rate")).Value);
+        Assert.Equal([B("2024-05-01", 5)], (await QueryAsync("unique-visitors-per-day")).Buckets);
+    }
+
+    [Fact]
+    public async Task Visitors_per_day_follow_the_time_zone()
+    {
+        // 23:59Z on 1 May is 01:59 on 2 May in Berlin (UTC+2 in summer); New York (UTC-4) moves 00:30Z to 30 April.
+        var berlin = await QueryAsync("unique-visitors-per-day", Humans with { TimeZone = "Europe/Berlin" });
+        var newYork = await QueryAsync("unique-visitors-per-day", Humans with { TimeZone = "America/New_York" });
+
+        Assert.Equal([B("2024-05-01", 4), B("2024-05-02", 1)], berlin.Buckets);
+        Assert.Equal([B("2024-04-30", 1), B("2024-05-01", 4)], newYork.Buckets);
+    }
+
+    [Fact]
+    public async Task Bot_section_ignores_the_dashboard_selection()
+    {
+        Assert.Equal(0.25, (await QueryAsync("bot-share")).Value);
+        Assert.Equal([B("Googlebot", 2, 1)], (await QueryAsync("top-bots")).Buckets);
+        Assert.Equal([B("/index.html", 1), B("/robots.txt", 1)], (await QueryAsync("bot-pages")).Buckets);
+        Assert.Equal([B("uap-spider", 2)], (await QueryAsync("bot-reasons")).Buckets);
+    }
+
+    [Fact]
+    public async Task Slowest_pages_order_by_the_95th_percentile_of_event_duration()
+    {
+        var result = await QueryAsync("slowest-pages");
+        Assert.Equal([B("/api/items", 250e6, 1), B("/about", 100e6, 1), B("/index.html", 30e6, 3), B("/missing", 5e6, 1)], result.Buckets);
+    }
+
+    [Fact]
+    public async Task Site_and_namespace_selections_narrow_every_panel_but_the_bots()
+    {
+        var shop = Humans with { Filters = [.. Humans.Filters, new KeywordFilter(EcsFields.KubernetesNamespace, "shop")] };
+        Assert.Equal(3, (await QueryAsync("requests", shop)).Value);
+        Assert.Equal(0.25, (await QueryAsync("bot-share", shop)).Value);
+        Assert.Equal([B("blog.example", 3, 3), B("shop.example", 3, 3)], (await QueryAsync("sites")).Buckets);
+    }
+
+    [Fact]
+    public async Task Right_now_panels_cover_the_5_minutes_before_the_end()
+    {
+        var panel = NginxPanels.All.Single(p => p.Id == "requests-now");
+        var range = PanelQuery.Build(panel, KnownDocuments.From, new DateTimeOffset(2024, 5, 1, 13, 22, 0, TimeSpan.Zero))["query"]!["bool"]!["filter"]![0]!["range"]![EcsFields.Timestamp]!;
+        Assert.Equal("2024-05-01T13:17:00.000Z", range["gte"]!.GetValue<string>());
+        Assert.Equal(1, (await QueryAsync("requests-now")).Value); // 23:59, within 5 minutes of midnight
     }
 
     [Fact]

@@ -29,80 +29,133 @@ public sealed class ReportCommandTests : IAsyncLifetime
         return (code, stdout.ToString(), stderr.ToString());
     }
 
-    private static string Bar(int hashes, int value) => "|" + new string('#', hashes).PadRight(40) + " " + value;
-
     [Fact]
     public async Task Text_report_prints_every_panel_for_the_last_24_hours()
     {
         var (code, stdout, stderr) = await RunAsync("report", "--Elasticsearch:DataStream=logs-logpipeline.nginx-default", "--last", "24h");
 
         Assert.True(code == 0, stderr);
-        string[] hours = [.. Enumerable.Range(0, 24).Select(h => $"  {h:00} " + h switch
-        {
-            13 => Bar(40, 3),
-            0 or 9 or 23 => Bar(13, 1),
-            _ => Bar(0, 0),
-        })];
-        string[] days = [.. new[] { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" }.Select(d => $"  {d} " + (d == "Wed" ? Bar(40, 6) : Bar(0, 0)))];
-        string[] expected =
-        [
-            "nginx access report 2024-05-01T00:00:00Z .. 2024-05-02T00:00:00Z (logs-logpipeline.nginx-default)",
-            "",
-            "Requests:        6",
-            "Unique visitors: 4",
-            "Bytes served:    1900",
-            "404 responses:   2",
-            "",
-            "Visitors by country",
-            "  Germany        3   50.0%",
-            "  France         2   33.3%",
-            "  United States  1   16.7%",
-            "",
-            "Browser share",
-            "  Chrome   4   66.7%",
-            "  Firefox  1   16.7%",
-            "  Safari   1   16.7%",
-            "",
-            "Operating systems",
-            "  Windows   2   33.3%",
-            "  iOS       2   33.3%",
-            "  Linux     1   16.7%",
-            "  Mac OS X  1   16.7%",
-            "",
-            "Device types",
-            "  Other   3   50.0%",
-            "  iPhone  2   33.3%",
-            "  Mac     1   16.7%",
-            "",
-            "Requests by hour of day",
-            .. hours,
-            "",
-            "Requests by day of week",
-            .. days,
-            "",
-            "Top pages",
-            "  /index.html  3   50.0%",
-            "  /about       1   16.7%",
-            "  /api/items   1   16.7%",
-            "  /missing     1   16.7%",
-            "",
-            "404 pages",
-            "  /about    1   50.0%",
-            "  /missing  1   50.0%",
-            "",
-            "Top referrers",
-            "  https://example.com/  2   33.3%",
-            "",
-            "Status classes",
-            "  2xx  2   33.3%",
-            "  3xx  1   16.7%",
-            "  4xx  2   33.3%",
-            "  5xx  1   16.7%",
-            "",
-            "Unique visitors per day",
-            "  2024-05-01  4",
-        ];
-        Assert.Equal(expected, stdout.TrimEnd('\n').Split('\n'));
+        // Checked by hand against KnownDocuments: five human visitors (France's two requests are one visitor),
+        // bots only in the bot section, 1 of 6 human requests a 5xx, 2 of all 8 requests from bots.
+        const string expected = """
+            nginx access report 2024-05-01T00:00:00Z .. 2024-05-02T00:00:00Z (logs-logpipeline.nginx-default)
+            time zone UTC; logpipeline.visitor.type : "human"
+
+            Visitors, last 5 minutes: 1
+            Requests, last 5 minutes: 1
+            Visitors:                 5
+            Requests:                 6
+            Bytes served:             1900
+            Error rate:               16.7%
+            404 responses:            2
+            Bot share:                25.0%
+
+            Visitors by country
+              Country        Visitors  Requests
+              Germany               3         3
+              France                1         2
+              United States         1         1
+
+            Browsers
+              Browser  Visitors  Requests
+              Chrome          3         4
+              Firefox         1         1
+              Safari          1         1
+
+            Operating systems
+              Operating system  Visitors  Requests
+              iOS                      2         2
+              Linux                    1         1
+              Mac OS X                 1         2
+              Windows                  1         1
+
+            Device types
+              Device type  Visitors  Requests
+              desktop             3         4
+              mobile              2         2
+
+            Requests by hour of day
+              00 |#############                            1
+              01 |                                         0
+              02 |                                         0
+              03 |                                         0
+              04 |                                         0
+              05 |                                         0
+              06 |                                         0
+              07 |                                         0
+              08 |                                         0
+              09 |#############                            1
+              10 |                                         0
+              11 |                                         0
+              12 |                                         0
+              13 |######################################## 3
+              14 |                                         0
+              15 |                                         0
+              16 |                                         0
+              17 |                                         0
+              18 |                                         0
+              19 |                                         0
+              20 |                                         0
+              21 |                                         0
+              22 |                                         0
+              23 |#############                            1
+
+            Requests by day of week
+              Mon |                                         0
+              Tue |                                         0
+              Wed |######################################## 6
+              Thu |                                         0
+              Fri |                                         0
+              Sat |                                         0
+              Sun |                                         0
+
+            Top pages
+              Page         Requests  Visitors   Share
+              /index.html         3         3   50.0%
+              /about              1         1   16.7%
+              /api/items          1         1   16.7%
+              /missing            1         1   16.7%
+
+            404 pages
+              /about    1   50.0%
+              /missing  1   50.0%
+
+            Top referrers
+              https://example.com/  2   33.3%
+
+            Status classes
+              2xx  2   33.3%
+              3xx  1   16.7%
+              4xx  2   33.3%
+              5xx  1   16.7%
+
+            Visitors per day
+              2024-05-01  5
+
+            Sites
+              Site          Requests  Visitors   Share
+              blog.example         3         3   50.0%
+              shop.example         3         3   50.0%
+
+            Slowest pages
+              Page            p95  Requests
+              /api/items   250 ms         1
+              /about       100 ms         1
+              /index.html   30 ms         3
+              /missing       5 ms         1
+
+            Why bots are bots
+              uap-spider  2  100.0%
+
+            Top bots
+              Bot        Requests  Visitors   Share
+              Googlebot         2         1  100.0%
+
+            Pages bots hit
+              /index.html  1   50.0%
+              /robots.txt  1   50.0%
+            """;
+        Assert.Equal(expected.Split('\n'), stdout.TrimEnd('\n').Split('\n'));
     }
 
     [Fact]
@@ -120,7 +173,47 @@ public sealed class ReportCommandTests : IAsyncLifetime
         Assert.Equal([("France", 1.0), ("Germany", 1.0)], countries);
     }
 
+    [Fact]
+    public async Task Time_zone_moves_day_buckets_and_reads_times_without_offset_in_that_zone()
+    {
+        // 2024-05-01 00:00 .. 2024-05-02 00:00 in Berlin is 2024-04-30T22:00Z .. 2024-05-01T22:00Z: the 23:59Z request
+        // is out and the one at 2024-04-30T23:00Z (01:00 on 1 May in Berlin) is in.
+        var (code, stdout, stderr) = await RunAsync("--from", "2024-05-01T00:00:00", "--to", "2024-05-02T00:00:00", "--time-zone", "Europe/Berlin", "--format", "json");
+
+        Assert.True(code == 0, stderr);
+        var report = JsonNode.Parse(stdout)!.AsObject();
+        Assert.Equal("2024-05-01T00:00:00+02:00", report["from"]!.GetValue<string>());
+        Assert.Equal("Europe/Berlin", report["time_zone"]!.GetValue<string>());
+        var panels = report["panels"]!.AsArray().OfType<JsonObject>().ToDictionary(p => p["id"]!.GetValue<string>());
+        Assert.Equal(6, panels["requests"]["value"]!.GetValue<double>());
+        var days = panels["unique-visitors-per-day"]["buckets"]!.AsArray().Select(b => (b!["key"]!.GetValue<string>(), b["value"]!.GetValue<double>()));
+        Assert.Equal([("2024-05-01", 5.0)], days);
+    }
+
+    [Fact]
+    public async Task Namespace_app_and_site_filters_match_the_dashboard_controls_and_bots_can_be_included()
+    {
+        var shop = await RunAsync("--namespace", "shop", "--format", "json");
+        var blogSite = await RunAsync("--site", "blog.example", "--app", "blog", "--format", "json");
+        var everyone = await RunAsync("--namespace", "shop", "--humans-only", "false", "--format", "json");
+
+        double Value((int Code, string Out, string Err) run, string id)
+        {
+            Assert.True(run.Code == 0, run.Err);
+            return JsonNode.Parse(run.Out)!["panels"]!.AsArray().Single(p => p!["id"]!.GetValue<string>() == id)!["value"]!.GetValue<double>();
+        }
+
+        Assert.Equal(3, Value(shop, "requests"));
+        Assert.Equal(3, Value(blogSite, "requests"));
+        Assert.Equal(5, Value(everyone, "requests")); // the shop's 3 human requests and the 2 bot requests
+        Assert.Equal(0.25, Value(shop, "bot-share")); // the bot section ignores the selection, like the dashboard
+        var filters = JsonNode.Parse(blogSite.Out)!["filters"]!.AsArray().Select(f => f!.GetValue<string>());
+        Assert.Equal(["logpipeline.visitor.type : \"human\"", "url.domain : \"blog.example\"", "service.name : \"blog\""], filters);
+    }
+
     [Theory]
+    [InlineData(new[] { "--time-zone", "Mars/Olympus" }, "--time-zone 'Mars/Olympus' is not a time zone")]
+    [InlineData(new[] { "--humans-only", "maybe" }, "--humans-only 'maybe' must be true or false")]
     [InlineData(new[] { "--last", "3x" }, "--last '3x' must be a positive duration")]
     [InlineData(new[] { "--from", "2024-05-02T00:00:00Z", "--to", "2024-05-01T00:00:00Z" }, "must be before --to")]
     [InlineData(new[] { "--last", "1h", "--from", "2024-05-01T00:00:00Z" }, "either --last or --from/--to")]

@@ -65,7 +65,133 @@ public sealed class SetupCommandTests
         var dashboard = kibana.SavedObject("dashboard", DashboardGenerator.DashboardId);
         Assert.NotNull(dashboard);
         Assert.Equal(DashboardGenerator.DashboardTitle, dashboard["attributes"]!["title"]!.GetValue<string>());
-        Assert.Contains($"imported {kibana.SavedObjectCount} saved objects", stdout, StringComparison.Ordinal);
+        Assert.Contains($"dashboards: created {kibana.SavedObjectCount}, updated 0, unchanged 0, kept 0", stdout, StringComparison.Ordinal);
+        Assert.Contains($"  created dashboard/{DashboardGenerator.DashboardId} (\"{DashboardGenerator.DashboardTitle}\")", stdout, StringComparison.Ordinal);
+    }
+
+    private static IConfiguration KibanaConfig(ElasticsearchStandIn es, string kibanaUrl, params (string Key, string? Value)[] more) =>
+        Config([("Elasticsearch:Url", es.Url.ToString()), ("Kibana:Url", kibanaUrl), .. more]);
+
+    private static int ShippedObjects => System.Text.Encoding.UTF8.GetString(DashboardResource.Load()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+
+    [Fact]
+    public async Task Kibana_under_a_base_path_keeps_the_path()
+    {
+        // Without the fix, "http://host/kibana" + "api/status" resolved to "http://host/api/status" (404 from Kibana).
+        await using var es = ElasticsearchStandIn.Start();
+        await using var kibana = KibanaStandIn.Start(basePath: "/kibana");
+        Assert.EndsWith("/kibana", kibana.Url.AbsoluteUri, StringComparison.Ordinal);
+
+        var (code, _, stderr) = await RunAsync(KibanaConfig(es, kibana.Url.AbsoluteUri, ("Kibana:StartupTimeout", "00:00:05")));
+
+        Assert.True(code == 0, stderr);
+        Assert.Single(kibana.Imports);
+        Assert.NotNull(kibana.SavedObject("dashboard", DashboardGenerator.DashboardId));
+    }
+
+    [Fact]
+    public async Task Kibana_space_receives_the_dashboards_and_a_missing_space_is_named()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        await using var kibana = KibanaStandIn.Start(basePath: "/kibana");
+        kibana.AddSpace("marketing");
+
+        var (code, stdout, stderr) = await RunAsync(KibanaConfig(es, kibana.Url.AbsoluteUri, ("Kibana:Space", "marketing")));
+        var missing = await RunAsync(KibanaConfig(es, kibana.Url.AbsoluteUri, ("Kibana:Space", "sales")));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains("space marketing", stdout, StringComparison.Ordinal);
+        Assert.Equal("marketing", Assert.Single(kibana.Imports).Space);
+        Assert.Equal(ShippedObjects, kibana.SavedObjectCountIn("marketing"));
+        Assert.Equal(0, kibana.SavedObjectCountIn(KibanaStandIn.DefaultSpace));
+        Assert.Equal(1, missing.Code);
+        Assert.Contains("no space 'sales'", missing.Err, StringComparison.Ordinal);
+        Assert.Contains("Kibana:Space", missing.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Running_again_changes_nothing_and_says_so()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        await using var kibana = KibanaStandIn.Start();
+        var config = KibanaConfig(es, kibana.Url.ToString());
+
+        var first = await RunAsync(config);
+        var version = kibana.SavedObject("dashboard", DashboardGenerator.DashboardId)!["version"]!.GetValue<string>();
+        var second = await RunAsync(config);
+
+        Assert.True(second.Code == 0, second.Err);
+        Assert.Single(kibana.Imports); // nothing to import the second time
+        Assert.Equal(version, kibana.SavedObject("dashboard", DashboardGenerator.DashboardId)!["version"]!.GetValue<string>());
+        // The data view has no marker: it exists, so it is kept.
+        Assert.Contains($"dashboards: created 0, updated 0, unchanged {ShippedObjects - 1}, kept 1", second.Out, StringComparison.Ordinal);
+        Assert.Contains($"kept (data view exists) index-pattern/{DashboardGenerator.DataViewId}", second.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_dashboard_the_user_changed_is_kept_unless_overwrite()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        await using var kibana = KibanaStandIn.Start();
+        var config = KibanaConfig(es, kibana.Url.ToString());
+        await RunAsync(config);
+        kibana.SaveFromUi("dashboard", DashboardGenerator.DashboardId, a => a["title"] = "our traffic");
+
+        var rerun = await RunAsync(config);
+
+        Assert.True(rerun.Code == 0, rerun.Err);
+        Assert.Equal("our traffic", kibana.SavedObject("dashboard", DashboardGenerator.DashboardId)!["attributes"]!["title"]!.GetValue<string>());
+        Assert.Contains($"kept (changed in Kibana since setup wrote it) dashboard/{DashboardGenerator.DashboardId}", rerun.Out, StringComparison.Ordinal);
+        Assert.Contains("kept 2", rerun.Out, StringComparison.Ordinal);
+        Assert.Contains("--overwrite replaces the kept ones", rerun.Out, StringComparison.Ordinal);
+
+        var overwrite = await RunAsync(config, "setup", "--overwrite");
+
+        Assert.True(overwrite.Code == 0, overwrite.Err);
+        Assert.Equal(DashboardGenerator.DashboardTitle, kibana.SavedObject("dashboard", DashboardGenerator.DashboardId)!["attributes"]!["title"]!.GetValue<string>());
+        Assert.Contains($"overwritten (--overwrite) dashboard/{DashboardGenerator.DashboardId}", overwrite.Out, StringComparison.Ordinal);
+        var last = kibana.Imports[^1];
+        Assert.Equal(2, last.Ndjson!.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length); // the dashboard and the data view only
+    }
+
+    [Fact]
+    public async Task An_object_from_an_older_release_is_updated_and_one_the_user_saved_is_not()
+    {
+        await using var es = ElasticsearchStandIn.Start();
+        await using var kibana = KibanaStandIn.Start();
+        var config = KibanaConfig(es, kibana.Url.ToString());
+        await RunAsync(config);
+        var lensId = LensPanel.ObjectId(LogPipeline.Ingest.Reporting.NginxPanels.All[0]);
+        var userLensId = LensPanel.ObjectId(LogPipeline.Ingest.Reporting.NginxPanels.All[1]);
+        // An older release's object: still marked by setup, with another hash and content.
+        await ImportDirectlyAsync(kibana, lensId, o =>
+        {
+            o["attributes"]!["title"] = "old title";
+            OwnershipMarker.Write(o, "0123456789abcdef");
+        });
+        kibana.SaveFromUi("lens", userLensId, a => a["title"] = "mine");
+
+        var rerun = await RunAsync(config);
+
+        Assert.True(rerun.Code == 0, rerun.Err);
+        Assert.Equal(LogPipeline.Ingest.Reporting.NginxPanels.All[0].Title, kibana.SavedObject("lens", lensId)!["attributes"]!["title"]!.GetValue<string>());
+        Assert.Equal("mine", kibana.SavedObject("lens", userLensId)!["attributes"]!["title"]!.GetValue<string>());
+        Assert.Contains($"  updated lens/{lensId}", rerun.Out, StringComparison.Ordinal);
+        Assert.Contains($"kept (changed in Kibana since setup wrote it) lens/{userLensId}", rerun.Out, StringComparison.Ordinal);
+        Assert.Contains("created 0, updated 1", rerun.Out, StringComparison.Ordinal);
+    }
+
+    /// <summary>Imports one shipped object, changed by <paramref name="change"/>, straight through Kibana's import API.</summary>
+    private static async Task ImportDirectlyAsync(KibanaStandIn kibana, string id, Action<JsonObject> change)
+    {
+        var line = System.Text.Encoding.UTF8.GetString(DashboardResource.Load()).Split('\n').First(l => l.Contains($"\"id\":\"{id}\"", StringComparison.Ordinal));
+        var obj = JsonNode.Parse(line)!.AsObject();
+        change(obj);
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Add("kbn-xsrf", "true");
+        using var content = new MultipartFormDataContent { { new StringContent(obj.ToJsonString() + "\n"), "file", "old.ndjson" } };
+        using var response = await http.PostAsync(new Uri(kibana.Url, "api/saved_objects/_import?overwrite=true"), content, Ct);
+        Assert.True(JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!["success"]!.GetValue<bool>());
     }
 
     [Fact]
@@ -178,6 +304,7 @@ public sealed class SetupCommandTests
     [InlineData("Lifecycle:Retention", "thirty days", "Lifecycle:Retention 'thirty days'")]
     [InlineData("Kibana:StartupTimeout", "soon", "Kibana:StartupTimeout")]
     [InlineData("Kibana:Username", "admin", "Kibana:Password is required")]
+    [InlineData("Kibana:Space", "Marketing Team", "Kibana:Space 'Marketing Team' must be a space id")]
     public async Task Configuration_errors_name_the_key(string? key, string? value, string expected)
     {
         var values = new List<(string, string?)>();

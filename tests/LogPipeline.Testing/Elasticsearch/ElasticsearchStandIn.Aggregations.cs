@@ -53,8 +53,35 @@ public sealed partial class ElasticsearchStandIn
             "avg" => new JsonObject { ["value"] = Numbers(docs, args) is { Count: > 0 } n ? n.Average() : null },
             "min" => new JsonObject { ["value"] = Numbers(docs, args) is { Count: > 0 } n ? n.Min() : null },
             "max" => new JsonObject { ["value"] = Numbers(docs, args) is { Count: > 0 } n ? n.Max() : null },
+            "percentiles" => Percentiles(args, docs),
             _ => throw new NotSupportedException($"stand-in does not implement the [{kind}] aggregation"),
         };
+    }
+
+    /// <summary>
+    /// Keyed <c>percentiles</c> (<c>values</c> keyed "95.0", null when empty). Exact here (linear interpolation
+    /// between the closest ranks); Elasticsearch's t-digest approximates, and agrees for one distinct value per bucket.
+    /// </summary>
+    private static JsonObject Percentiles(JsonObject args, IReadOnlyList<JsonObject> docs)
+    {
+        var sorted = Numbers(docs, args).Order().ToList();
+        var percents = args["percents"] is JsonArray list ? list.Select(p => p!.GetValue<double>()).ToList() : [1, 5, 25, 50, 75, 95, 99];
+        var values = new JsonObject();
+        foreach (var percent in percents)
+        {
+            double? value = null;
+            if (sorted.Count > 0)
+            {
+                var rank = percent / 100 * (sorted.Count - 1);
+                var low = (int)Math.Floor(rank);
+                var high = (int)Math.Ceiling(rank);
+                value = sorted[low] + ((sorted[high] - sorted[low]) * (rank - low));
+            }
+
+            values[percent.ToString("0.0", CultureInfo.InvariantCulture)] = value;
+        }
+
+        return new JsonObject { ["values"] = values };
     }
 
     private static string Field(JsonObject args) => args["field"]?.GetValue<string>() ?? throw new NotSupportedException("stand-in aggregations need a field (no scripts)");
@@ -164,7 +191,12 @@ public sealed partial class ElasticsearchStandIn
     {
         "_count" => bucket["doc_count"],
         "_key" => bucket["key"],
-        _ => path.Split('.') is [var agg, var metric] ? bucket[agg]?[metric] : bucket[path]?["value"],
+        // "agg.metric": a multi-value metric; for percentiles the metric is the percent ("metric.95" → values["95.0"]).
+        _ => path.Split('.', 2) is [var agg, var metric]
+            ? bucket[agg]?["values"] is JsonObject percentiles && double.TryParse(metric, CultureInfo.InvariantCulture, out var percent)
+                ? percentiles[percent.ToString("0.0", CultureInfo.InvariantCulture)]
+                : bucket[agg]?[metric]
+            : bucket[path]?["value"],
     };
 
     private static int CompareKeys(JsonNode? a, JsonNode? b)
@@ -214,14 +246,14 @@ public sealed partial class ElasticsearchStandIn
     private static JsonObject DateHistogram(JsonObject args, JsonObject? sub, IReadOnlyList<JsonObject> docs)
     {
         var field = Field(args);
-        var zone = ParseZone(args["time_zone"]?.GetValue<string>());
+        var zoneInfo = ParseZone(args["time_zone"]?.GetValue<string>());
         var minDocCount = args["min_doc_count"]?.GetValue<int>() ?? 0;
         Func<DateTimeOffset, DateTimeOffset> floor;
         Func<DateTimeOffset, DateTimeOffset> next;
         if ((args["calendar_interval"] ?? args["interval"]) is JsonNode calendar)
         {
             var unit = calendar.GetValue<string>().TrimStart('1');
-            floor = t => CalendarFloor(t, unit);
+            floor = t => CalendarFloor(t, unit, zoneInfo);
             next = t => unit switch
             {
                 "m" or "minute" => t.AddMinutes(1),
@@ -252,7 +284,7 @@ public sealed partial class ElasticsearchStandIn
                     continue;
                 }
 
-                var key = floor(instant.ToOffset(zone));
+                var key = floor(TimeZoneInfo.ConvertTime(instant, zoneInfo));
                 if (!groups.TryGetValue(key, out var list))
                 {
                     groups[key] = list = [];
@@ -299,14 +331,31 @@ public sealed partial class ElasticsearchStandIn
         return DateTimeOffset.TryParse(Text(value), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out instant);
     }
 
-    private static TimeSpan ParseZone(string? zone) => zone switch
+    /// <summary>UTC, a fixed offset, or an IANA zone (whose offset follows daylight saving time, as in Elasticsearch).</summary>
+    private static TimeZoneInfo ParseZone(string? zone)
     {
-        null or "UTC" or "Z" or "Etc/UTC" or "GMT" => TimeSpan.Zero,
-        _ when zone[0] is '+' or '-' => (zone[0] == '-' ? -1 : 1) * TimeSpan.ParseExact(zone[1..], ["hh\\:mm", "hhmm", "hh"], CultureInfo.InvariantCulture),
-        _ => throw new NotSupportedException($"stand-in supports UTC or fixed-offset time zones, not [{zone}]"),
-    };
+        switch (zone)
+        {
+            case null or "UTC" or "Z" or "Etc/UTC" or "GMT":
+                return TimeZoneInfo.Utc;
+            case { } when zone[0] is '+' or '-':
+                var offset = (zone[0] == '-' ? -1 : 1) * TimeSpan.ParseExact(zone[1..], ["hh\\:mm", "hhmm", "hh"], CultureInfo.InvariantCulture);
+                return TimeZoneInfo.CreateCustomTimeZone(zone, offset, zone, zone);
+            default:
+                try
+                {
+                    return TimeZoneInfo.FindSystemTimeZoneById(zone);
+                }
+                catch (TimeZoneNotFoundException)
+                {
+                    // Elasticsearch answers 400 for an unknown zone; the stand-in refuses loudly.
+                    throw new NotSupportedException($"unknown time_zone [{zone}]");
+                }
+        }
+    }
 
-    private static DateTimeOffset CalendarFloor(DateTimeOffset t, string unit)
+    /// <summary>Floors the wall-clock time in <paramref name="zone"/>; the bucket starts at that local time's offset.</summary>
+    private static DateTimeOffset CalendarFloor(DateTimeOffset t, string unit, TimeZoneInfo zone)
     {
         var local = t.DateTime; // wall-clock time in the requested zone
         var floored = unit switch
@@ -320,7 +369,7 @@ public sealed partial class ElasticsearchStandIn
             "y" or "year" => new DateTime(local.Year, 1, 1, 0, 0, 0, DateTimeKind.Unspecified),
             _ => throw new NotSupportedException($"stand-in does not implement calendar_interval [{unit}]"),
         };
-        return new DateTimeOffset(floored, t.Offset);
+        return new DateTimeOffset(floored, zone.IsInvalidTime(floored) ? t.Offset : zone.GetUtcOffset(floored));
     }
 
     private static TimeSpan FixedInterval(string text)

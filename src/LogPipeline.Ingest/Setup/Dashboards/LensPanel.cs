@@ -8,11 +8,16 @@ public static class LensPanel
 {
     public const string SplitColumn = "split";
     public const string BreakdownColumn = "breakdown";
-    public const string MetricColumn = "metric";
+    public const string MetricColumn = PanelQuery.MetricAgg;
 
     public static string ObjectId(PanelSpec panel) => "logpipeline-nginx-" + panel.Id;
 
     public static string LayerId(PanelSpec panel) => panel.Id + "-layer";
+
+    /// <summary>Column of the panel's <paramref name="index"/>-th metric; the same numbering as <see cref="PanelQuery.MetricName"/>.</summary>
+    public static string MetricColumnId(int index) => PanelQuery.MetricName(index);
+
+    private static IEnumerable<string> MetricColumnIds(PanelSpec panel) => panel.Metrics.Select((_, i) => MetricColumnId(i));
 
     public static JsonObject Build(PanelSpec panel, string dataViewId)
     {
@@ -31,8 +36,16 @@ public static class LensPanel
             order.Add(BreakdownColumn);
         }
 
-        columns[MetricColumn] = MetricColumnFor(panel.Metric);
-        order.Add(MetricColumn);
+        var index = 0;
+        foreach (var metric in panel.Metrics)
+        {
+            var id = MetricColumnId(index++);
+            foreach (var (columnId, column) in MetricColumns(id, metric))
+            {
+                columns[columnId] = column;
+                order.Add(columnId);
+            }
+        }
 
         return new JsonObject
         {
@@ -59,7 +72,7 @@ public static class LensPanel
                                     ["columns"] = columns,
                                     ["columnOrder"] = order,
                                     ["sampling"] = 1,
-                                    ["ignoreGlobalFilters"] = false,
+                                    ["ignoreGlobalFilters"] = panel.IgnoreDashboardFilters,
                                     ["incompleteColumns"] = new JsonObject(),
                                 },
                             },
@@ -97,7 +110,7 @@ public static class LensPanel
                 {
                     ["layerId"] = layerId,
                     ["layerType"] = "data",
-                    ["columns"] = new JsonArray(new JsonObject { ["columnId"] = SplitColumn }, new JsonObject { ["columnId"] = MetricColumn }),
+                    ["columns"] = new JsonArray([new JsonObject { ["columnId"] = SplitColumn }, .. MetricColumnIds(panel).Select(id => (JsonNode)new JsonObject { ["columnId"] = id })]),
                 };
             case ChartKind.Donut:
                 return new JsonObject
@@ -141,7 +154,7 @@ public static class LensPanel
                     ["layerType"] = "data",
                     ["seriesType"] = seriesType,
                     ["xAccessor"] = SplitColumn,
-                    ["accessors"] = new JsonArray(MetricColumn),
+                    ["accessors"] = new JsonArray([.. MetricColumnIds(panel).Select(id => (JsonNode)JsonValue.Create(id))]),
                     ["position"] = "top",
                     ["showGridlines"] = false,
                 };
@@ -152,10 +165,11 @@ public static class LensPanel
 
                 return new JsonObject
                 {
-                    ["legend"] = new JsonObject { ["isVisible"] = panel.Breakdown is not null, ["position"] = "right" },
+                    ["legend"] = new JsonObject { ["isVisible"] = panel.Breakdown is not null || panel.Also.Count > 0, ["position"] = "right" },
                     ["valueLabels"] = "hide",
                     ["preferredSeriesType"] = seriesType,
-                    ["fittingFunction"] = "None",
+                    // Empty buckets are drawn as 0 (a quiet minute is a dip, not a gap).
+                    ["fittingFunction"] = "Zero",
                     ["layers"] = new JsonArray(layer),
                 };
         }
@@ -220,22 +234,114 @@ public static class LensPanel
         _ => throw new ArgumentOutOfRangeException(nameof(bucket), bucket, null),
     };
 
-    private static JsonObject MetricColumnFor(PanelMetric metric) => new()
+    private static IEnumerable<(string Id, JsonObject Column)> MetricColumns(string id, PanelMetric metric)
     {
-        ["label"] = metric.Label,
-        ["customLabel"] = true,
-        ["dataType"] = "number",
-        ["operationType"] = metric.Kind switch
+        if (metric.Kind != MetricKind.Share)
+        {
+            yield return (id, FieldMetricColumn(metric, metric.Label, metric.Kind, metric.Field, filter: null));
+            yield break;
+        }
+
+        // A Lens formula as Kibana persists it: the formula column, its hidden parts X0/X1 and the math column X2
+        // that divides them (x-pack/plugins/lens/.../operations/definitions/formula).
+        var kql = metric.Where!.Kql;
+        var formula = $"count(kql='{kql.Replace("'", "\\'", StringComparison.Ordinal)}') / count()";
+        var part = "Part of " + metric.Label;
+        var numerator = id + "X0";
+        var denominator = id + "X1";
+        var math = id + "X2";
+        var column = Base(metric.Label, "formula", null);
+        column["params"] = new JsonObject { ["formula"] = formula, ["isFormulaBroken"] = false, ["format"] = Format(metric.Format) };
+        column["references"] = new JsonArray(math);
+        yield return (id, column);
+        yield return (numerator, FieldMetricColumn(metric with { Format = ValueFormat.Number }, part, MetricKind.Count, null, kql));
+        yield return (denominator, FieldMetricColumn(metric with { Format = ValueFormat.Number }, part, MetricKind.Count, null, filter: null));
+        var divide = Base(part, "math", null);
+        divide["params"] = new JsonObject
+        {
+            ["tinymathAst"] = new JsonObject
+            {
+                ["type"] = "function",
+                ["name"] = "divide",
+                ["args"] = new JsonArray(numerator, denominator),
+                ["location"] = new JsonObject { ["min"] = 0, ["max"] = formula.Length },
+                ["text"] = formula,
+            },
+        };
+        divide["references"] = new JsonArray(numerator, denominator);
+        yield return (math, divide);
+    }
+
+    private static JsonObject Base(string label, string operation, string? sourceField)
+    {
+        var column = new JsonObject
+        {
+            ["label"] = label,
+            ["customLabel"] = true,
+            ["dataType"] = "number",
+            ["operationType"] = operation,
+            ["scale"] = "ratio",
+            ["isBucketed"] = false,
+        };
+        if (sourceField is not null)
+        {
+            column["sourceField"] = sourceField;
+        }
+
+        return column;
+    }
+
+    private static JsonObject FieldMetricColumn(PanelMetric metric, string label, MetricKind kind, string? field, string? filter)
+    {
+        var column = Base(label, kind switch
         {
             MetricKind.Count => "count",
             MetricKind.UniqueCount => "unique_count",
             MetricKind.Sum => "sum",
-            _ => throw new ArgumentOutOfRangeException(nameof(metric), metric.Kind, null),
+            MetricKind.Percentile => "percentile",
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        }, field ?? "___records___");
+        var parameters = new JsonObject();
+        if (kind == MetricKind.Percentile)
+        {
+            parameters["percentile"] = metric.Percentile;
+        }
+        else
+        {
+            // Show 0, not an empty cell, when nothing matched (count/unique_count/sum's emptyAsNull).
+            parameters["emptyAsNull"] = false;
+        }
+
+        if (metric.Format != ValueFormat.Number)
+        {
+            parameters["format"] = Format(metric.Format);
+        }
+
+        column["params"] = parameters;
+        if (filter is not null)
+        {
+            column["filter"] = new JsonObject { ["query"] = filter, ["language"] = "kuery" };
+        }
+
+        if (metric.PerMinute)
+        {
+            column["timeScale"] = "m";
+        }
+
+        return column;
+    }
+
+    /// <summary>Lens <c>ValueFormatConfig</c> (column_types.ts): the field-format id and its parameters.</summary>
+    private static JsonObject Format(ValueFormat format) => format switch
+    {
+        ValueFormat.Bytes => new JsonObject { ["id"] = "bytes", ["params"] = new JsonObject { ["decimals"] = 1 } },
+        ValueFormat.Percent => new JsonObject { ["id"] = "percent", ["params"] = new JsonObject { ["decimals"] = 1 } },
+        ValueFormat.Nanoseconds => new JsonObject
+        {
+            ["id"] = "duration",
+            ["params"] = new JsonObject { ["decimals"] = 1, ["fromUnit"] = "nanoseconds", ["toUnit"] = "asMilliseconds" },
         },
-        ["scale"] = "ratio",
-        ["sourceField"] = metric.Field ?? "___records___",
-        ["isBucketed"] = false,
-        ["params"] = new JsonObject { ["emptyAsNull"] = true },
+        _ => new JsonObject { ["id"] = "number", ["params"] = new JsonObject { ["decimals"] = 0 } },
     };
 
     private static string DataType(string field) =>
