@@ -67,4 +67,12 @@ public static class EcsFields
     // Not ECS (user_agent.device has only name): uap-core's device brand and model, under our own prefix.
     public const string LogPipelineUserAgentDeviceBrand = "logpipeline.user_agent.device.brand";
     public const string LogPipelineUserAgentDeviceModel = "logpipeline.user_agent.device.model";
+
+    // Visitors (issue #15): the unique-visitor key, human/bot classification, device type, lenient-parse reason.
+    // Rules in docs/ingest.md ("Visitor fields") and docs/decisions/0012-visitor-key-and-bot-rule.md.
+    public const string LogPipelineVisitorId = "logpipeline.visitor.id";
+    public const string LogPipelineVisitorType = "logpipeline.visitor.type";
+    public const string LogPipelineVisitorBotReason = "logpipeline.visitor.bot_reason";
+    public const string LogPipelineUserAgentDeviceType = "logpipeline.user_agent.device.type";
+    public const string LogPipelineParseRecovered = "logpipeline.parse.recovered";
 }

@@ -69,6 +69,13 @@ public static class IndexTemplates
         [EcsFields.Tags] = "keyword",
         [EcsFields.LogPipelineUserAgentDeviceBrand] = "keyword",
         [EcsFields.LogPipelineUserAgentDeviceModel] = "keyword",
+
+        // Visitors (issue #15).
+        [EcsFields.LogPipelineVisitorId] = "keyword",
+        [EcsFields.LogPipelineVisitorType] = "keyword",
+        [EcsFields.LogPipelineVisitorBotReason] = "keyword",
+        [EcsFields.LogPipelineUserAgentDeviceType] = "keyword",
+        [EcsFields.LogPipelineParseRecovered] = "keyword",
     };
 
     /// <summary>Types Elasticsearch can aggregate on (doc values) — what a dashboard panel may use.</summary>
