@@ -16,10 +16,13 @@ public enum DeviceType
 /// Device type from uap-core's fields, first rule that applies:
 /// <list type="number">
 /// <item>bot: the request is a bot (<see cref="BotClassifier"/>, which includes device family "Spider");</item>
+/// <item>other: device family names a TV, console, set-top box or watch (HbbTV, NetCast, PlayStation, Xbox, Roku, Apple
+/// Watch …);</item>
 /// <item>tablet: device family/model names a tablet (iPad, Kindle, "Tablet", Galaxy Tab, Nexus 7/9/10, Surface), or
 /// OS Android without "Mobile" in the user agent (Android's own convention for tablets);</item>
 /// <item>mobile: device family iPhone/iPod or a "Smartphone"/"Feature Phone", or a mobile OS (iOS, Android, Windows
-/// Phone, BlackBerry, KaiOS, Symbian, Firefox OS …);</item>
+/// Phone, BlackBerry, KaiOS, Symbian, Firefox OS …), or any other device uap-core names with a brand (its device rules
+/// are handsets: feature phones, Windows Mobile phones);</item>
 /// <item>desktop: device family "Other" or "Mac" on a desktop OS (Windows, Mac OS X, Linux distributions, Chrome OS,
 /// BSDs);</item>
 /// <item>other: everything else (TVs, consoles, watches, unknown).</item>
@@ -29,6 +32,12 @@ public enum DeviceType
 public static class DeviceTypes
 {
     private static readonly string[] TabletNames = ["iPad", "Kindle", "Tablet", "Galaxy Tab", "Nexus 7", "Nexus 9", "Nexus 10", "Surface", "Tab "];
+
+    private static readonly string[] OtherDeviceNames =
+    [
+        "TV", "HbbTV", "NetCast", "Inettv", "PlayStation", "Xbox", "Nintendo", "Wii", "Roku", "Watch", "Chromecast", "Ouya",
+        "SmartTV",
+    ];
 
     private static readonly HashSet<string> MobileOs = new(StringComparer.Ordinal)
     {
@@ -63,7 +72,12 @@ public static class DeviceTypes
             return DeviceType.Bot;
         }
 
-        if (NamesTablet(family) || NamesTablet(model))
+        if (Names(family, OtherDeviceNames))
+        {
+            return DeviceType.Other;
+        }
+
+        if (Names(family, TabletNames) || Names(model, TabletNames))
         {
             return DeviceType.Tablet;
         }
@@ -81,6 +95,11 @@ public static class DeviceTypes
         }
 
         if (MobileOs.Contains(info.OsName))
+        {
+            return DeviceType.Mobile;
+        }
+
+        if (family is not "Other" and not "Mac" && info.DeviceBrand is not null)
         {
             return DeviceType.Mobile;
         }
@@ -103,9 +122,9 @@ public static class DeviceTypes
         _ => "other",
     };
 
-    private static bool NamesTablet(string name)
+    private static bool Names(string name, string[] candidates)
     {
-        foreach (var candidate in TabletNames)
+        foreach (var candidate in candidates)
         {
             if (name.Contains(candidate, StringComparison.Ordinal))
             {
