@@ -305,7 +305,7 @@ public sealed class DocumentFactory : IDocumentFactory
     {
         var userAgent = state.UserAgent;
         var key = b.Reserve(VisitorKey.Length);
-        VisitorKey.Write(state.Client, timestamp, userAgent, key);
+        state.VisitorKeys.Write(state.Client, timestamp, userAgent, key);
         b.Commit(DocumentField.LogPipelineVisitorId, VisitorKey.Length);
 
         var chars = state.UserAgentChars(userAgent);
@@ -458,6 +458,8 @@ public sealed class DocumentFactory : IDocumentFactory
         private char[] _userAgentChars = new char[512];
 
         public DocumentBuilder Builder { get; } = new();
+
+        public VisitorKeyCache VisitorKeys { get; } = new();
 
         public Span<byte> Scratch(int length)
         {

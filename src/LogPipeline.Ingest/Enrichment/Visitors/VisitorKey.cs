@@ -12,6 +12,7 @@ namespace LogPipeline.Ingest.Enrichment.Visitors;
 public static class VisitorKey
 {
     public const int Length = DocumentId.Length;
+    private const int DateLength = 10;
 
     /// <summary>
     /// Writes the key (ASCII, <see cref="Length"/> bytes) to <paramref name="destination"/>. <paramref name="clientIp"/>
@@ -19,10 +20,23 @@ public static class VisitorKey
     /// </summary>
     public static void Write(ReadOnlySpan<byte> clientIp, DateTimeOffset timestamp, ReadOnlySpan<byte> userAgent, Span<byte> destination)
     {
-        const int DateLength = 10;
-        var size = clientIp.Length + 1 + DateLength + 1 + userAgent.Length;
+        var size = InputLength(clientIp, userAgent);
         byte[]? rented = null;
         var input = size <= 1024 ? stackalloc byte[size] : (rented = ArrayPool<byte>.Shared.Rent(size)).AsSpan(0, size);
+        BuildInput(clientIp, timestamp, userAgent, input);
+        Hash(input, destination);
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Bytes <see cref="BuildInput"/> writes.</summary>
+    public static int InputLength(ReadOnlySpan<byte> clientIp, ReadOnlySpan<byte> userAgent) => clientIp.Length + 1 + DateLength + 1 + userAgent.Length;
+
+    /// <summary>The hashed input: ip '\n' yyyy-MM-dd '\n' user agent, into <paramref name="input"/> (exactly <see cref="InputLength"/> bytes).</summary>
+    public static void BuildInput(ReadOnlySpan<byte> clientIp, DateTimeOffset timestamp, ReadOnlySpan<byte> userAgent, Span<byte> input)
+    {
         clientIp.CopyTo(input);
         var at = clientIp.Length;
         input[at++] = (byte)'\n';
@@ -36,16 +50,16 @@ public static class VisitorKey
         at += DateLength;
         input[at++] = (byte)'\n';
         userAgent.CopyTo(input[at..]);
+    }
 
+    /// <summary>The key of a built input.</summary>
+    public static void Hash(ReadOnlySpan<byte> input, Span<byte> destination)
+    {
         Span<byte> hash = stackalloc byte[DocumentId.Sha256.HashSize];
         DocumentId.Sha256.HashData(input, hash);
         Span<byte> encoded = stackalloc byte[Base64Url.GetEncodedLength(DocumentId.Sha256.HashSize)];
         Base64Url.EncodeToUtf8(hash, encoded);
         encoded[..Length].CopyTo(destination);
-        if (rented is not null)
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
     }
 
     /// <summary>Convenience for tests and tools: the key as a string.</summary>
