@@ -14,7 +14,7 @@ using LogPipeline.Ingest.Parsing;
 namespace LogPipeline.Ingest.Enrichment;
 
 /// <summary>
-/// parse (compiled log format) → enrich (client address, country, user agent) → one ECS document.
+/// parse (compiled log format) → enrich (client address, country, user agent, visitor fields) → one ECS document.
 /// Thread-safe: shared parts are immutable or concurrent; per-call buffers live in a thread-static
 /// <see cref="PerThread"/> owned by the calling thread.
 /// </summary>
