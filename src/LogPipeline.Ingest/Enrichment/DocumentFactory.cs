@@ -8,12 +8,13 @@ using System.Text.Unicode;
 using LogPipeline.Ingest.Enrichment.GeoIp;
 using LogPipeline.Ingest.Enrichment.Serialization;
 using LogPipeline.Ingest.Enrichment.UserAgents;
+using LogPipeline.Ingest.Enrichment.Visitors;
 using LogPipeline.Ingest.Parsing;
 
 namespace LogPipeline.Ingest.Enrichment;
 
 /// <summary>
-/// parse (compiled log format) → enrich (client address, country, user agent) → one ECS document.
+/// parse (compiled log format) → enrich (client address, country, user agent, visitor fields) → one ECS document.
 /// Thread-safe: shared parts are immutable or concurrent; per-call buffers live in a thread-static
 /// <see cref="PerThread"/> owned by the calling thread.
 /// </summary>
@@ -27,6 +28,13 @@ public sealed class DocumentFactory : IDocumentFactory
     private static readonly JsonEncodedText Nginx = JsonEncodedText.Encode("nginx");
     private static readonly JsonEncodedText[][] TagSets = BuildTagSets();
 
+    // Visitor keywords (issue #15), indexed by the enums' values.
+    private static readonly JsonEncodedText Human = JsonEncodedText.Encode("human");
+    private static readonly JsonEncodedText Bot = JsonEncodedText.Encode("bot");
+    private static readonly JsonEncodedText[] BotReasons = Encoded<BotReason>(r => BotClassifier.Keyword(r) ?? string.Empty);
+    private static readonly JsonEncodedText[] DeviceTypeNames = Encoded<DeviceType>(DeviceTypes.Keyword);
+    private static readonly JsonEncodedText[] RecoveryNames = Encoded<ParseRecovery>(ParseRecoveries.Keyword);
+
     [ThreadStatic]
     private static PerThread? t_state;
 
@@ -34,14 +42,16 @@ public sealed class DocumentFactory : IDocumentFactory
     private readonly GeoIpLookup _geo;
     private readonly UserAgentParser _userAgents;
     private readonly TimeProvider _time;
+    private readonly RecoveredLines? _recovered;
     private readonly JsonEncodedText _dataset;
     private readonly JsonEncodedText _type;
     private readonly JsonEncodedText _dataStreamDataset;
     private readonly JsonEncodedText _namespace;
     private readonly JsonEncodedText _ecsVersion = JsonEncodedText.Encode(DocumentDefaults.EcsVersion);
 
-    public DocumentFactory(AccessLogFormat format, GeoIpLookup geo, UserAgentParser userAgents, DocumentDefaults defaults, TimeProvider time)
+    public DocumentFactory(AccessLogFormat format, GeoIpLookup geo, UserAgentParser userAgents, DocumentDefaults defaults, TimeProvider time, RecoveredLines? recovered = null)
     {
+        _recovered = recovered;
         _format = format;
         _geo = geo;
         _userAgents = userAgents;
@@ -59,6 +69,7 @@ public sealed class DocumentFactory : IDocumentFactory
         PrivateIp = 1,
         InvalidRequest = 2,
         Truncated = 4,
+        PartialLine = 8,
     }
 
     public DocumentResult TryCreate(ReadOnlySpan<byte> line, in SourceInfo source, IBufferWriter<byte> output)
@@ -95,6 +106,11 @@ public sealed class DocumentFactory : IDocumentFactory
             tags |= Tag.Truncated;
         }
 
+        if (record.Recovered != ParseRecovery.None)
+        {
+            tags |= Tag.PartialLine;
+        }
+
         var b = state.Builder;
         b.Clear();
         var timestamp = record.Timestamp ?? source.ReceivedAt;
@@ -111,12 +127,12 @@ public sealed class DocumentFactory : IDocumentFactory
         b.Set(DocumentField.NginxHourOfDay, timestamp.Hour);
         b.Set(DocumentField.NginxDayOfWeek, timestamp.DayOfWeek == DayOfWeek.Sunday ? 7 : (int)timestamp.DayOfWeek);
 
-        if (AddClient(b, ref record))
+        if (AddClient(b, ref record, state))
         {
             tags |= Tag.PrivateIp;
         }
 
-        AddRequest(b, ref record);
+        AddRequest(b, ref record, state);
         if (record.InvalidRequest)
         {
             tags |= Tag.InvalidRequest;
@@ -144,7 +160,13 @@ public sealed class DocumentFactory : IDocumentFactory
             b.Set(DocumentField.NginxUpstreamResponseTime, upstream);
         }
 
-        AddUserAgent(b, ref record, state);
+        var userAgentInfo = AddUserAgent(b, ref record, state);
+        AddVisitor(b, state, timestamp, userAgentInfo);
+        if (record.Recovered != ParseRecovery.None)
+        {
+            b.Set(DocumentField.LogPipelineParseRecovered, RecoveryNames[(int)record.Recovered]);
+        }
+
         if (source.Truncated)
         {
             b.Set(DocumentField.NginxTruncated, true);
@@ -169,6 +191,11 @@ public sealed class DocumentFactory : IDocumentFactory
         var writer = state.Writer(output);
         b.WriteTo(writer);
         writer.Flush();
+        if (record.Recovered != ParseRecovery.None)
+        {
+            _recovered?.Count(record.Recovered);
+        }
+
         return DocumentResult.Ok;
     }
 
@@ -177,7 +204,7 @@ public sealed class DocumentFactory : IDocumentFactory
     /// the first address there, else $remote_addr; $remote_addr then goes to network.forwarded_ip. Returns true
     /// when the client address is not public (tagged private_ip, no geo).
     /// </summary>
-    private bool AddClient(DocumentBuilder b, ref AccessLogRecord record)
+    private bool AddClient(DocumentBuilder b, ref AccessLogRecord record, PerThread state)
     {
         var remote = TryParseIp(record.RemoteAddr);
         var client = remote;
@@ -203,13 +230,16 @@ public sealed class DocumentFactory : IDocumentFactory
 
         if (client is null)
         {
-            // "unix:" or another non-IP peer: keep what nginx wrote, as a plain address.
+            // "unix:" or another non-IP peer: keep what nginx wrote, as a plain address (also the visitor key's part).
             b.Set(DocumentField.SourceAddress, record.RemoteAddr);
+            state.SetClient(record.RemoteAddr);
             return false;
         }
 
-        SetIp(b, DocumentField.SourceAddress, client);
-        SetIp(b, DocumentField.SourceIp, client);
+        // Canonical form: XFF entries may carry brackets or odd spellings the ip mapping would reject.
+        var clientText = state.FormatClient(client);
+        b.Set(DocumentField.SourceAddress, clientText);
+        b.Set(DocumentField.SourceIp, clientText);
         if (remote is not null && !ReferenceEquals(remote, client))
         {
             SetIp(b, DocumentField.NetworkForwardedIp, remote);
@@ -225,7 +255,7 @@ public sealed class DocumentFactory : IDocumentFactory
         return IpRanges.IsNonPublic(client);
     }
 
-    private static void AddRequest(DocumentBuilder b, ref AccessLogRecord record)
+    private static void AddRequest(DocumentBuilder b, ref AccessLogRecord record, PerThread state)
     {
         SetText(b, DocumentField.UserName, record.RemoteUser, record.Escaped);
         b.Set(DocumentField.HttpRequestMethod, record.Method);
@@ -236,21 +266,24 @@ public sealed class DocumentFactory : IDocumentFactory
         }
 
         SetText(b, DocumentField.UrlOriginal, record.Uri, record.Escaped);
-        SetText(b, DocumentField.UrlPath, record.Path, record.Escaped);
+        SetPath(b, record.Path, record.Escaped, state);
         SetText(b, DocumentField.UrlQuery, record.Query, record.Escaped);
         SetText(b, DocumentField.UrlDomain, record.Host, record.Escaped);
     }
 
-    private void AddUserAgent(DocumentBuilder b, ref AccessLogRecord record, PerThread state)
+    /// <summary>Returns uap-core's answer, or null without a user agent; the decoded user agent is left in <paramref name="state"/>.</summary>
+    private UserAgentInfo? AddUserAgent(DocumentBuilder b, ref AccessLogRecord record, PerThread state)
     {
+        state.UserAgentLength = 0;
         if (record.UserAgent.IsEmpty)
         {
-            return;
+            return null;
         }
 
         var decoded = state.Decoded(record.UserAgent.Length);
         var length = record.Escaped ? NginxEscapes.Decode(record.UserAgent, decoded) : Copy(record.UserAgent, decoded);
         var userAgent = decoded[..length];
+        state.UserAgentLength = length;
         b.Set(DocumentField.UserAgentOriginal, userAgent);
         var info = _userAgents.Parse(userAgent);
         b.Set(DocumentField.UserAgentName, info.Name);
@@ -261,6 +294,60 @@ public sealed class DocumentFactory : IDocumentFactory
         b.Set(DocumentField.UserAgentDeviceName, info.DeviceName);
         b.Set(DocumentField.LogPipelineUserAgentDeviceBrand, info.DeviceBrand);
         b.Set(DocumentField.LogPipelineUserAgentDeviceModel, info.DeviceModel);
+        return info;
+    }
+
+    /// <summary>
+    /// Visitor key, human/bot and device type (docs/ingest.md "Visitor fields"), from what AddClient and AddUserAgent
+    /// left in <paramref name="state"/>; on every document, also those without a user agent or a timestamp.
+    /// </summary>
+    private static void AddVisitor(DocumentBuilder b, PerThread state, DateTimeOffset timestamp, UserAgentInfo? info)
+    {
+        var userAgent = state.UserAgent;
+        var key = b.Reserve(VisitorKey.Length);
+        state.VisitorKeys.Write(state.Client, timestamp, userAgent, key);
+        b.Commit(DocumentField.LogPipelineVisitorId, VisitorKey.Length);
+
+        var chars = state.UserAgentChars(userAgent);
+        var bot = BotClassifier.Classify(chars, info);
+        b.Set(DocumentField.LogPipelineVisitorType, bot == BotReason.None ? Human : Bot);
+        if (bot != BotReason.None)
+        {
+            b.Set(DocumentField.LogPipelineVisitorBotReason, BotReasons[(int)bot]);
+        }
+
+        b.Set(DocumentField.LogPipelineUserAgentDeviceType, DeviceTypeNames[(int)DeviceTypes.Classify(info, bot, chars)]);
+    }
+
+    /// <summary>url.path: nginx escapes undone, then percent-decoded (<see cref="PercentDecoding"/>); url.original stays raw.</summary>
+    private static void SetPath(DocumentBuilder b, ReadOnlySpan<byte> path, bool escaped, PerThread state)
+    {
+        if (path.IsEmpty)
+        {
+            return;
+        }
+
+        var unescaped = path;
+        if (escaped)
+        {
+            var buffer = state.Decoded(path.Length);
+            unescaped = buffer[..NginxEscapes.Decode(path, buffer)];
+        }
+
+        b.Commit(DocumentField.UrlPath, PercentDecoding.DecodePath(unescaped, b.Reserve(unescaped.Length)));
+    }
+
+    private static JsonEncodedText[] Encoded<TEnum>(Func<TEnum, string> keyword)
+        where TEnum : struct, Enum
+    {
+        var values = Enum.GetValues<TEnum>();
+        var encoded = new JsonEncodedText[values.Length];
+        foreach (var value in values)
+        {
+            encoded[Convert.ToInt32(value, System.Globalization.CultureInfo.InvariantCulture)] = JsonEncodedText.Encode(keyword(value));
+        }
+
+        return encoded;
     }
 
     private static int Copy(ReadOnlySpan<byte> value, Span<byte> destination)
@@ -287,7 +374,6 @@ public sealed class DocumentFactory : IDocumentFactory
 
     private static void SetIp(DocumentBuilder b, DocumentField field, IPAddress address)
     {
-        // Canonical form: XFF entries may carry brackets or odd spellings the ip mapping would reject.
         var span = b.Reserve(64);
         b.Commit(field, address.TryFormat(span, out var written) ? written : 0);
     }
@@ -323,7 +409,7 @@ public sealed class DocumentFactory : IDocumentFactory
 
     private static JsonEncodedText[][] BuildTagSets()
     {
-        var sets = new JsonEncodedText[8][];
+        var sets = new JsonEncodedText[16][];
         for (var mask = 0; mask < sets.Length; mask++)
         {
             var tags = new List<JsonEncodedText>();
@@ -340,6 +426,11 @@ public sealed class DocumentFactory : IDocumentFactory
             if ((mask & (int)Tag.Truncated) != 0)
             {
                 tags.Add(JsonEncodedText.Encode("truncated"));
+            }
+
+            if ((mask & (int)Tag.PartialLine) != 0)
+            {
+                tags.Add(JsonEncodedText.Encode("partial_line"));
             }
 
             sets[mask] = [.. tags];
@@ -362,8 +453,13 @@ public sealed class DocumentFactory : IDocumentFactory
         private readonly Utf8JsonWriter _writer = new(new ArrayBufferWriter<byte>(1), Options);
         private byte[] _scratch = new byte[4096];
         private byte[] _decoded = new byte[1024];
+        private readonly byte[] _client = new byte[64];
+        private int _clientLength;
+        private char[] _userAgentChars = new char[512];
 
         public DocumentBuilder Builder { get; } = new();
+
+        public VisitorKeyCache VisitorKeys { get; } = new();
 
         public Span<byte> Scratch(int length)
         {
@@ -383,6 +479,37 @@ public sealed class DocumentFactory : IDocumentFactory
             }
 
             return _decoded;
+        }
+
+        /// <summary>Length of the decoded user agent AddUserAgent left at the start of the decoded buffer (0 = none).</summary>
+        public int UserAgentLength { get; set; }
+
+        public ReadOnlySpan<byte> UserAgent => _decoded.AsSpan(0, UserAgentLength);
+
+        /// <summary>The client address as written to source.ip / source.address, for the visitor key.</summary>
+        public ReadOnlySpan<byte> Client => _client.AsSpan(0, _clientLength);
+
+        public ReadOnlySpan<byte> FormatClient(IPAddress address)
+        {
+            _clientLength = address.TryFormat(_client, out var written) ? written : 0;
+            return Client;
+        }
+
+        public void SetClient(ReadOnlySpan<byte> raw)
+        {
+            // A non-IP peer longer than the buffer keeps its first 64 bytes in the key; enough to tell peers apart.
+            _clientLength = Math.Min(raw.Length, _client.Length);
+            raw[.._clientLength].CopyTo(_client);
+        }
+
+        public ReadOnlySpan<char> UserAgentChars(ReadOnlySpan<byte> userAgent)
+        {
+            if (_userAgentChars.Length < userAgent.Length)
+            {
+                _userAgentChars = new char[Math.Max(userAgent.Length, _userAgentChars.Length * 2)];
+            }
+
+            return _userAgentChars.AsSpan(0, System.Text.Encoding.UTF8.GetChars(userAgent, _userAgentChars));
         }
 
         public Utf8JsonWriter Writer(IBufferWriter<byte> output)

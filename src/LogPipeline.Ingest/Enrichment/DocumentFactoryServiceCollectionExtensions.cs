@@ -1,3 +1,4 @@
+using LogPipeline.Hosting.Metrics;
 using LogPipeline.Ingest.Enrichment.GeoIp;
 using LogPipeline.Ingest.Enrichment.UserAgents;
 using LogPipeline.Ingest.Parsing;
@@ -32,13 +33,15 @@ public static class DocumentFactoryServiceCollectionExtensions
             var options = sp.GetRequiredService<IOptions<UserAgentOptions>>().Value;
             return new UserAgentParser(options.ResolvedRegexesPath, options.CacheSize, options.MaxLength, options.MatchTimeout);
         });
+        services.TryAddSingleton(sp => new RecoveredLines(sp.GetService<MetricsRegistry>() ?? new MetricsRegistry()));
         services.TryAddSingleton(DocumentDefaults.FromDataStream(configuration["Elasticsearch:DataStream"]));
         services.TryAddSingleton<IDocumentFactory>(sp => new DocumentFactory(
             sp.GetRequiredService<AccessLogFormat>(),
             sp.GetRequiredService<GeoIpLookup>(),
             sp.GetRequiredService<UserAgentParser>(),
             sp.GetRequiredService<DocumentDefaults>(),
-            sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<RecoveredLines>()));
         return services;
     }
 }

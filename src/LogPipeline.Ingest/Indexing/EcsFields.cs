@@ -68,11 +68,13 @@ public static class EcsFields
     public const string LogPipelineUserAgentDeviceBrand = "logpipeline.user_agent.device.brand";
     public const string LogPipelineUserAgentDeviceModel = "logpipeline.user_agent.device.model";
 
-    // Issue #15 (visitors; names agreed in the helpers' field list), used by the dashboards and report.
+    // Visitors (issue #15): the unique-visitor key, human/bot classification, device type, lenient-parse reason.
+    // Rules in docs/ingest.md ("Visitor fields") and docs/decisions/0012-visitor-key-and-bot-rule.md.
     public const string LogPipelineVisitorId = "logpipeline.visitor.id";
     public const string LogPipelineVisitorType = "logpipeline.visitor.type";
     public const string LogPipelineVisitorBotReason = "logpipeline.visitor.bot_reason";
     public const string LogPipelineUserAgentDeviceType = "logpipeline.user_agent.device.type";
+    public const string LogPipelineParseRecovered = "logpipeline.parse.recovered";
 
     // Issue #16 (Kubernetes source metadata), used by the dashboard controls and report filters.
     public const string KubernetesNamespace = "kubernetes.namespace";

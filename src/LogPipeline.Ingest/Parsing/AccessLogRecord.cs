@@ -25,6 +25,9 @@ public ref struct AccessLogRecord
     /// <summary>The request line was present but not "METHOD URI [PROTOCOL]" (e.g. TLS bytes sent to a plain port).</summary>
     public bool InvalidRequest { get; set; }
 
+    /// <summary>Set when the line parsed only after repairing end-of-line damage (see <see cref="ParseRecovery"/>).</summary>
+    public ParseRecovery Recovered { get; set; }
+
     public DateTimeOffset? Timestamp { get; set; }
     public int? Status { get; set; }
     public long? BodyBytes { get; set; }

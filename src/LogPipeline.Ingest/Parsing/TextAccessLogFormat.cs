@@ -8,6 +8,9 @@ namespace LogPipeline.Ingest.Parsing;
 /// A value runs to the next occurrence of its closing literal; nginx escapes '"' and control bytes as
 /// <c>\xHH</c>, so a quoted value cannot contain its closing quote. The last value is anchored to the
 /// line's end, so a user agent with '" "' in it cannot shift it.
+/// Lenient at the end only: when the line ends inside a quoted referer / user agent / X-Forwarded-For that closes the
+/// format (a missing final quote, a write cut mid user agent), that value is kept to the end of the line and the record
+/// says so (<see cref="AccessLogRecord.Recovered"/>); any other damage still fails the line.
 /// </summary>
 internal sealed class TextAccessLogFormat : AccessLogFormat
 {
@@ -18,12 +21,16 @@ internal sealed class TextAccessLogFormat : AccessLogFormat
     // One message per field, made once: no allocation per bad line, and identity tells "ran out of line" apart.
     private readonly string[] _endOfLine;
 
+    // _recoverable[f]: field f is a quoted header value and so is every field after it (see ComputeRecoverable).
+    private readonly bool[] _recoverable;
+
     private TextAccessLogFormat(byte[] prefix, (LogVariable Variable, string Name, byte[] Terminator)[] fields)
     {
         _prefix = prefix;
         _fields = fields;
         _endOfLine = [.. fields.Select(f => $"line ends before ${f.Name} is closed (truncated?)")];
         Variables = [.. fields.Select(f => f.Variable)];
+        _recoverable = ComputeRecoverable(prefix, fields);
     }
 
     public override IReadOnlyList<LogVariable> Variables { get; }
@@ -123,9 +130,18 @@ internal sealed class TextAccessLogFormat : AccessLogFormat
         var (variable, _, terminator) = _fields[f];
         if (f == _fields.Length - 1)
         {
-            return rest.EndsWith(terminator)
-                ? FieldConverter.Assign(variable, rest[..^terminator.Length], ref record)
-                : _endOfLine[f];
+            if (rest.EndsWith(terminator))
+            {
+                return FieldConverter.Assign(variable, rest[..^terminator.Length], ref record);
+            }
+
+            if (!_recoverable[f])
+            {
+                return _endOfLine[f];
+            }
+
+            record.Recovered = ParseRecovery.UnterminatedQuote;
+            return FieldConverter.Assign(variable, WithoutPartialTerminator(rest, terminator), ref record);
         }
 
         string? firstError = null;
@@ -135,6 +151,11 @@ internal sealed class TextAccessLogFormat : AccessLogFormat
             var found = rest[from..].IndexOf(terminator);
             if (found < 0)
             {
+                if (firstError is null && _recoverable[f])
+                {
+                    return RecoverTruncated(f, WithoutPartialTerminator(rest, terminator), ref record);
+                }
+
                 return firstError ?? _endOfLine[f];
             }
 
@@ -159,4 +180,51 @@ internal sealed class TextAccessLogFormat : AccessLogFormat
     }
 
     private bool IsEndOfLine(string error) => Array.IndexOf(_endOfLine, error) >= 0;
+
+    /// <summary>The line ended inside field <paramref name="f"/>: keep what it has, the fields after it are absent.</summary>
+    private string? RecoverTruncated(int f, ReadOnlySpan<byte> value, ref AccessLogRecord record)
+    {
+        for (var later = f + 1; later < _fields.Length; later++)
+        {
+            FieldConverter.Assign(_fields[later].Variable, default, ref record);
+        }
+
+        record.Recovered = ParseRecovery.TruncatedLine;
+        return FieldConverter.Assign(_fields[f].Variable, value, ref record);
+    }
+
+    /// <summary>A line cut inside the closing literal (<c>…/1.0" "</c> of <c>" "</c>) loses that piece, not the value.</summary>
+    private static ReadOnlySpan<byte> WithoutPartialTerminator(ReadOnlySpan<byte> rest, byte[] terminator)
+    {
+        for (var n = Math.Min(terminator.Length - 1, rest.Length); n > 0; n--)
+        {
+            if (rest.EndsWith(terminator.AsSpan(0, n)))
+            {
+                return rest[..^n];
+            }
+        }
+
+        return rest;
+    }
+
+    /// <summary>
+    /// Only quoted header values may be cut short: they are free text written last, and what comes before them
+    /// (address, time, request, status, bytes) has then been read in full. A quoted value: the literal before it ends
+    /// with '"' and its own closing literal starts with '"'.
+    /// </summary>
+    private static bool[] ComputeRecoverable(byte[] prefix, (LogVariable Variable, string Name, byte[] Terminator)[] fields)
+    {
+        var recoverable = new bool[fields.Length];
+        var tailOnly = true;
+        for (var f = fields.Length - 1; f >= 0; f--)
+        {
+            var (variable, _, terminator) = fields[f];
+            var opening = f == 0 ? prefix : fields[f - 1].Terminator;
+            var quoted = opening.Length > 0 && opening[^1] == (byte)'"' && terminator.Length > 0 && terminator[0] == (byte)'"';
+            tailOnly &= quoted && variable is LogVariable.HttpReferer or LogVariable.HttpUserAgent or LogVariable.HttpXForwardedFor;
+            recoverable[f] = tailOnly;
+        }
+
+        return recoverable;
+    }
 }

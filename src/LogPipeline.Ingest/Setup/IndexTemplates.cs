@@ -70,11 +70,13 @@ public static class IndexTemplates
         [EcsFields.LogPipelineUserAgentDeviceBrand] = "keyword",
         [EcsFields.LogPipelineUserAgentDeviceModel] = "keyword",
 
-        // Dashboards/report fields of issues #15 and #16 (all keyword, as agreed between helpers).
+        // Visitors (issue #15).
         [EcsFields.LogPipelineVisitorId] = "keyword",
         [EcsFields.LogPipelineVisitorType] = "keyword",
         [EcsFields.LogPipelineVisitorBotReason] = "keyword",
         [EcsFields.LogPipelineUserAgentDeviceType] = "keyword",
+        [EcsFields.LogPipelineParseRecovered] = "keyword",
+        // Kubernetes source metadata (issue #16).
         [EcsFields.KubernetesNamespace] = "keyword",
         [EcsFields.KubernetesPodName] = "keyword",
         [EcsFields.KubernetesNodeName] = "keyword",

@@ -12,6 +12,9 @@ namespace LogPipeline.EndToEnd.Tests.Hostile;
 /// </summary>
 public sealed class HostileCorpusTests
 {
+    /// <summary>Lines cut inside their closing user agent: recovered (indexed, tagged partial_line), not dead-lettered.</summary>
+    private static readonly HashSet<string> Recovered = new(StringComparer.Ordinal) { "synthetic-hostile.log:6", "synthetic-hostile.log:18" };
+
     [Fact]
     public async Task Every_hostile_line_is_indexed_or_dead_lettered_with_a_reason()
     {
@@ -76,9 +79,12 @@ public sealed class HostileCorpusTests
                 {
                     Assert.Contains("invalid_request", tags);
                 }
+
+                Assert.True(Recovered.Contains(name) == tags.Contains("partial_line"), $"{name}: tags [{string.Join(",", tags)}]");
             }
             else if (dead.TryGetValue(offset, out var record))
             {
+                Assert.False(Recovered.Contains(name), $"{name} should have been recovered, was dead-lettered: {record.Header("lp.error")}");
                 var reason = record.Header("lp.error");
                 summary.Append($"{name}: DLQ ({record.Header("lp.stage")}: {reason})\n");
                 Assert.False(string.IsNullOrWhiteSpace(reason), $"{name} dead-lettered without a reason");

@@ -22,7 +22,8 @@ internal sealed record ParsedLine(
     int? Status,
     long? BodyBytes,
     double? RequestTime,
-    double? UpstreamResponseTime)
+    double? UpstreamResponseTime,
+    ParseRecovery Recovered = ParseRecovery.None)
 {
     public static ParsedLine Parse(AccessLogFormat format, string line) => Parse(format, Encoding.UTF8.GetBytes(line));
 
@@ -33,7 +34,7 @@ internal sealed record ParsedLine(
         return new ParsedLine(
             error, S(r.RemoteAddr), S(r.RemoteUser), S(r.Method), S(r.Uri), S(r.Path), S(r.Query), S(r.Protocol), S(r.Referer),
             S(r.UserAgent), S(r.XForwardedFor), S(r.Host), r.InvalidRequest, r.Timestamp, r.Status, r.BodyBytes, r.RequestTime,
-            r.UpstreamResponseTime);
+            r.UpstreamResponseTime, r.Recovered);
     }
 
     private static string S(ReadOnlySpan<byte> value) => Encoding.UTF8.GetString(value);

@@ -54,6 +54,13 @@ public enum DocumentField
     EcsVersion,
     LogPipelineUserAgentDeviceBrand,
     LogPipelineUserAgentDeviceModel,
+
+    // Visitors (issue #15).
+    LogPipelineVisitorId,
+    LogPipelineVisitorType,
+    LogPipelineVisitorBotReason,
+    LogPipelineUserAgentDeviceType,
+    LogPipelineParseRecovered,
 }
 
 internal static class DocumentFields
@@ -110,5 +117,12 @@ internal static class DocumentFields
         EcsFields.EcsVersion,
         EcsFields.LogPipelineUserAgentDeviceBrand,
         EcsFields.LogPipelineUserAgentDeviceModel,
+
+        // Visitors (issue #15).
+        EcsFields.LogPipelineVisitorId,
+        EcsFields.LogPipelineVisitorType,
+        EcsFields.LogPipelineVisitorBotReason,
+        EcsFields.LogPipelineUserAgentDeviceType,
+        EcsFields.LogPipelineParseRecovered,
     ];
 }
