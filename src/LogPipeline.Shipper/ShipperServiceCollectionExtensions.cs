@@ -49,6 +49,7 @@ public static class ShipperHost
     {
         services.AddOptions<ShipperOptions>().BindConfiguration(ShipperOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ShipperOptions>, ShipperOptionsValidator>();
+        services.AddSingleton<IValidateOptions<ShipperOptions>, MetadataOptionsValidator>();
         services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>();
         services.AddOptions<KafkaSecurityOptions>().BindConfiguration(KafkaOptions.Section).ValidateOnStart();
