@@ -54,6 +54,21 @@ public enum DocumentField
     EcsVersion,
     LogPipelineUserAgentDeviceBrand,
     LogPipelineUserAgentDeviceModel,
+
+    // Issue #16 (k8s): source metadata (lp.meta) and the richer log format.
+    KubernetesNamespace,
+    KubernetesPodName,
+    KubernetesPodUid,
+    KubernetesNodeName,
+    KubernetesContainerName,
+    KubernetesLabels,
+    OrchestratorType,
+    OrchestratorNamespace,
+    ServiceName,
+    NginxUpstreamAddr,
+    HttpRequestBytes,
+    TlsVersionProtocol,
+    TlsVersion,
 }
 
 internal static class DocumentFields
@@ -110,5 +125,19 @@ internal static class DocumentFields
         EcsFields.EcsVersion,
         EcsFields.LogPipelineUserAgentDeviceBrand,
         EcsFields.LogPipelineUserAgentDeviceModel,
+
+        EcsFields.KubernetesNamespace,
+        EcsFields.KubernetesPodName,
+        EcsFields.KubernetesPodUid,
+        EcsFields.KubernetesNodeName,
+        EcsFields.KubernetesContainerName,
+        EcsFields.KubernetesLabels,
+        EcsFields.OrchestratorType,
+        EcsFields.OrchestratorNamespace,
+        EcsFields.ServiceName,
+        EcsFields.NginxUpstreamAddr,
+        EcsFields.HttpRequestBytes,
+        EcsFields.TlsVersionProtocol,
+        EcsFields.TlsVersion,
     ];
 }
