@@ -125,7 +125,7 @@ public sealed class SourceMetadata
         return Encoding.UTF8.GetBytes(text.ToString());
     }
 
-    /// <summary>Reads a version-1 value; false for another version or a malformed value.</summary>
+    /// <summary>Reads a version-1 value; false for another version or a malformed value (a value outside <see cref="IsValidValue"/> included).</summary>
     public static bool TryDecode(ReadOnlySpan<byte> value, [NotNullWhen(true)] out SourceMetadata? metadata)
     {
         metadata = null;
@@ -141,11 +141,19 @@ public sealed class SourceMetadata
             return false;
         }
 
+        for (var i = 1; i < FieldCount - 1; i++)
+        {
+            if (fields[i].Length > 0 && !IsValidValue(fields[i]))
+            {
+                return false;
+            }
+        }
+
         var labels = new List<KeyValuePair<string, string>>();
         foreach (var pair in fields[7].Split(LabelSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             var equals = pair.IndexOf(KeyValueSeparator, StringComparison.Ordinal);
-            if (equals <= 0)
+            if (equals <= 0 || !IsValidValue(pair[..equals]) || !IsValidValue(pair[(equals + 1)..]))
             {
                 return false;
             }

@@ -111,6 +111,8 @@ public sealed class RoundTripTests
     [InlineData("1|kubernetes|shop|web")]
     [InlineData("1|kubernetes|shop|web|uid|node|nginx|app")]
     [InlineData("garbage")]
+    [InlineData("1|kubernetes|sh\"op|web|uid|node|nginx|")]
+    [InlineData("1|kubernetes|shop|web|uid|node|nginx|app=a b")]
     public void A_metadata_header_of_another_version_or_malformed_is_ignored_not_fatal(string value)
     {
         var record = Record(

@@ -20,7 +20,7 @@ internal sealed class SourceHeaders
     public const string MetadataHeader = HeaderNames.Metadata;
 
     /// <summary>How many distinct <c>lp.meta</c> values are kept decoded: one worker sees many pods' lines interleaved.</summary>
-    private const int MetadataCacheSize = 256;
+    private const int MetadataCacheSize = 1024;
 
     private readonly Dictionary<string, KubernetesSource?> _metadata = new(StringComparer.Ordinal);
     private byte[] _lastMetadataBytes = [];
