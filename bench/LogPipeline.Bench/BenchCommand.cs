@@ -65,6 +65,12 @@ public static class BenchCommand
             report.Append(Pods.PodsSection.Run(options.Runs("drain"), options.Runs("fleet"), options.Quick, cts.Token));
         }
 
+        if (options.Runs("headers"))
+        {
+            Console.WriteLine("# Source metadata header cost");
+            report.Append(Pods.HeaderCost.Run(options.Quick, cts.Token));
+        }
+
         var text = DocumentHeader(options) + report;
         Console.WriteLine();
         Console.WriteLine(text);

@@ -3,8 +3,8 @@ using LogPipeline.Testing;
 namespace LogPipeline.Bench;
 
 /// <summary>
-/// Command line: <c>[--quick] [--only shipper,micro,ingest,ua,drain,fleet] [--workloads name,name] [--tools LogPipeline,rsyslog]</c>.
-/// drain and fleet (web pods) are opt-in: only with --only.
+/// Command line: <c>[--quick] [--only shipper,micro,ingest,ua,drain,fleet,headers] [--workloads name,name] [--tools LogPipeline,rsyslog]</c>.
+/// drain, fleet (web pods) and headers are opt-in: only with --only.
 /// </summary>
 public sealed record BenchOptions(bool Quick, IReadOnlySet<string> Parts, IReadOnlySet<string>? Workloads, IReadOnlySet<string>? Tools = null)
 {

@@ -84,7 +84,11 @@ internal sealed class ShipperService(
         Log.Starting(
             logger, options.Path, kafka.Topic, kafka.BootstrapServers, source,
             options.Rotation.MaxBytes, options.Rotation.Keep);
-        using var publisher = new KafkaPublisher(kafka, securityOptions.Value, options, budget, metrics, time, logger);
+        // Validated at start (MetadataOptionsRules): resolving again cannot fail unless the labels file vanished.
+        var metadataErrors = new List<string>();
+        var metadata = options.Metadata.Resolve($"{ShipperOptions.Section}:Metadata", metadataErrors)
+            ?? throw new InvalidOperationException(string.Join(" ", metadataErrors));
+        using var publisher = new KafkaPublisher(kafka, securityOptions.Value, options, metadata, budget, metrics, time, logger);
         using var tailer = new Tailer(options, budget, channel.Writer, registry, metrics, time, logger);
         tailer.Recover(LoadCheckpoints(store));
         var livenessLimit = TimeSpan.FromSeconds(30) + options.PollInterval;

@@ -51,6 +51,7 @@ public static class ShipperHost
         // (ServiceCollectionExtensions.AddObservability describes the pattern).
         services.AddOptionsWithValidateOnStart<ShipperOptions, ShipperOptionsValidator>().BindConfiguration(ShipperOptions.Section);
         services.AddSingleton<IValidateOptions<ShipperOptions>, ShipperOptionsRules>();
+        services.AddSingleton<IValidateOptions<ShipperOptions>, MetadataOptionsRules>();
         services.AddOptionsWithValidateOnStart<KafkaOptions, KafkaOptionsValidator>().BindConfiguration(KafkaOptions.Section);
         services.AddSingleton<IValidateOptions<KafkaOptions>, KafkaOptionsRules>();
         services.AddOptionsWithValidateOnStart<KafkaSecurityOptions, KafkaSecurityOptionsRules>().BindConfiguration(KafkaSecurityOptions.Section);

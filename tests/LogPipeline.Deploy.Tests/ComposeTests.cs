@@ -49,7 +49,7 @@ public sealed class ComposeTests
         Assert.Contains(services.Map("shipper").Mounts(), m => m is { Source: "nginx-logs", Target: "/var/log/nginx", ReadOnly: false });
 
         var conf = Repo.Read("deploy/nginx/nginx.conf");
-        Assert.Contains("access_log  /var/log/nginx/access.log combined;", conf, StringComparison.Ordinal);
+        Assert.Contains("access_log  /var/log/nginx/access.log logpipeline;", conf, StringComparison.Ordinal);
         Assert.Contains("real_ip_header    X-Forwarded-For;", conf, StringComparison.Ordinal);
     }
 
@@ -261,7 +261,7 @@ public sealed class ComposeTests
         {
             foreach (var key in services.Map(name).Environment().Keys.Where(k => k.Contains("__", StringComparison.Ordinal)))
             {
-                Assert.True(Contracts.IsDocumented(key), $"{name}: {key} is not a key in docs/contracts.md");
+                Assert.True(Support.Contracts.IsDocumented(key), $"{name}: {key} is not a key in docs/contracts.md");
             }
         }
     }

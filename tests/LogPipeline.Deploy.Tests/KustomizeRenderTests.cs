@@ -178,7 +178,7 @@ public sealed class KustomizeRenderTests
         {
             foreach (var env in (container.Env ?? []).Where(e => e.Name.Contains("__", StringComparison.Ordinal)))
             {
-                Assert.True(Contracts.IsDocumented(env.Name), $"{target} {owner}/{container.Name}: {env.Name} is not a key in docs/contracts.md");
+                Assert.True(Support.Contracts.IsDocumented(env.Name), $"{target} {owner}/{container.Name}: {env.Name} is not a key in docs/contracts.md");
             }
         }
     }

@@ -102,7 +102,7 @@ public sealed class WebPodTests
         // nginx's config writes the pid there and the access log to the shared file.
         var conf = Repo.Read("k8s/base/web/nginx.conf");
         Assert.Contains($"pid               {pidFile};", conf, StringComparison.Ordinal);
-        Assert.Contains("access_log  /var/log/nginx/access.log combined;", conf, StringComparison.Ordinal);
+        Assert.Contains("access_log  /var/log/nginx/access.log logpipeline;", conf, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -2,10 +2,10 @@ using System.Buffers;
 using System.Net;
 using System.Security.Cryptography;
 using BenchmarkDotNet.Attributes;
+using LogPipeline.Contracts;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Enrichment.GeoIp;
 using LogPipeline.Ingest.Enrichment.UserAgents;
-using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Parsing;
 
 namespace LogPipeline.Bench.Micro;

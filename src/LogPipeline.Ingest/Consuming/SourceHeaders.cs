@@ -1,22 +1,30 @@
 using System.Buffers.Text;
 using System.Text;
 using Confluent.Kafka;
+using LogPipeline.Contracts;
 using LogPipeline.Ingest.Enrichment;
-using LogPipeline.Ingest.Indexing;
 
 namespace LogPipeline.Ingest.Consuming;
 
 /// <summary>
-/// Reads the shipper's headers (<c>lp.source</c>, <c>lp.file</c>, <c>lp.offset</c>, <c>lp.truncated</c>) and derives
-/// the document id. One instance per processing worker (not thread-safe): it caches the last source and
-/// file strings, which repeat for long runs of messages, so most messages allocate no strings.
+/// Reads the shipper's headers (<c>lp.source</c>, <c>lp.file</c>, <c>lp.offset</c>, <c>lp.truncated</c>, <c>lp.meta</c>)
+/// and derives the document id. One instance per processing worker (not thread-safe): it caches the last source and
+/// file strings and the last decoded metadata, which repeat for long runs of messages, so most messages allocate nothing.
 /// </summary>
 internal sealed class SourceHeaders
 {
-    public const string SourceHeader = "lp.source";
-    public const string FileHeader = "lp.file";
-    public const string OffsetHeader = "lp.offset";
-    public const string TruncatedHeader = "lp.truncated";
+    public const string SourceHeader = HeaderNames.Source;
+    public const string FileHeader = HeaderNames.File;
+    public const string OffsetHeader = HeaderNames.Offset;
+    public const string TruncatedHeader = HeaderNames.Truncated;
+    public const string MetadataHeader = HeaderNames.Metadata;
+
+    /// <summary>How many distinct <c>lp.meta</c> values are kept decoded: one worker sees many pods' lines interleaved.</summary>
+    private const int MetadataCacheSize = 1024;
+
+    private readonly Dictionary<string, KubernetesSource?> _metadata = new(StringComparer.Ordinal);
+    private byte[] _lastMetadataBytes = [];
+    private KubernetesSource? _lastMetadata;
 
     private byte[] _lastSourceBytes = [];
     private string _lastSource = string.Empty;
@@ -26,7 +34,7 @@ internal sealed class SourceHeaders
     /// <summary>Fills <paramref name="id"/> (22 ASCII bytes) and returns what the factory needs to know.</summary>
     public SourceInfo Read(ConsumeResult<byte[], byte[]> record, DateTimeOffset receivedAt, Span<byte> id)
     {
-        byte[]? source = null, file = null, offset = null;
+        byte[]? source = null, file = null, offset = null, metadata = null;
         var truncated = false;
         if (record.Message.Headers is { } headers)
         {
@@ -46,6 +54,9 @@ internal sealed class SourceHeaders
                         break;
                     case TruncatedHeader:
                         truncated = header.GetValueBytes() is [(byte)'1'];
+                        break;
+                    case MetadataHeader:
+                        metadata = header.GetValueBytes();
                         break;
                 }
             }
@@ -67,7 +78,42 @@ internal sealed class SourceHeaders
             file is null ? null : Cached(file, ref _lastFileBytes, ref _lastFile),
             fileOffset,
             truncated,
-            receivedAt);
+            receivedAt)
+        {
+            Kubernetes = metadata is null ? null : Decoded(metadata),
+        };
+    }
+
+    /// <summary>
+    /// The decoded metadata; null for a version this worker does not know or a malformed value (the document is
+    /// still indexed, without the kubernetes fields).
+    /// </summary>
+    private KubernetesSource? Decoded(byte[] bytes)
+    {
+        if (bytes.AsSpan().SequenceEqual(_lastMetadataBytes))
+        {
+            return _lastMetadata;
+        }
+
+        // Looked up by a stack copy of the text: lines of several pods interleave, and a switch must not allocate.
+        Span<char> chars = bytes.Length <= 1024 ? stackalloc char[bytes.Length] : new char[bytes.Length];
+        var text = chars[..Encoding.UTF8.GetChars(bytes, chars)];
+        var lookup = _metadata.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(text, out var decoded))
+        {
+            var key = text.ToString();
+            if (_metadata.Count >= MetadataCacheSize)
+            {
+                _metadata.Clear();
+            }
+
+            decoded = SourceMetadata.TryDecode(bytes, out var parsed) ? new KubernetesSource(parsed) : null;
+            _metadata[key] = decoded;
+        }
+
+        _lastMetadataBytes = bytes;
+        _lastMetadata = decoded;
+        return decoded;
     }
 
     private static string Cached(byte[] bytes, ref byte[] lastBytes, ref string last)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -160,6 +161,8 @@ public sealed class DocumentFactory : IDocumentFactory
             b.Set(DocumentField.NginxUpstreamResponseTime, upstream);
         }
 
+        AddRequestDetails(b, ref record);
+
         var userAgentInfo = AddUserAgent(b, ref record, state);
         AddVisitor(b, state, timestamp, userAgentInfo);
         if (record.Recovered != ParseRecovery.None)
@@ -178,7 +181,7 @@ public sealed class DocumentFactory : IDocumentFactory
             b.Set(DocumentField.LogOffset, offset);
         }
 
-        b.Set(DocumentField.HostName, source.Source);
+        AddKubernetes(b, source);
         b.Set(DocumentField.DataStreamType, _type);
         b.Set(DocumentField.DataStreamDataset, _dataStreamDataset);
         b.Set(DocumentField.DataStreamNamespace, _namespace);
@@ -253,6 +256,66 @@ public sealed class DocumentFactory : IDocumentFactory
         }
 
         return IpRanges.IsNonPublic(client);
+    }
+
+    /// <summary>
+    /// Where the line was written (lp.meta): kubernetes.*, orchestrator.*, service.name = the app label, and host.name =
+    /// the node (ECS: the host the event happened on); without a node name host.name stays lp.source (pod or host).
+    /// </summary>
+    private static void AddKubernetes(DocumentBuilder b, in SourceInfo source)
+    {
+        if (source.Kubernetes is not { Metadata: var m } k8s)
+        {
+            b.Set(DocumentField.HostName, source.Source);
+            return;
+        }
+
+        b.Set(DocumentField.HostName, m.NodeName ?? source.Source);
+        b.Set(DocumentField.KubernetesNamespace, m.Namespace);
+        b.Set(DocumentField.KubernetesPodName, m.PodName);
+        b.Set(DocumentField.KubernetesPodUid, m.PodUid);
+        b.Set(DocumentField.KubernetesNodeName, m.NodeName);
+        b.Set(DocumentField.KubernetesContainerName, m.ContainerName);
+        b.Set(DocumentField.KubernetesLabels, k8s.Labels);
+        b.Set(DocumentField.OrchestratorType, m.Orchestrator);
+        if (m.Orchestrator is not null)
+        {
+            b.Set(DocumentField.OrchestratorNamespace, m.Namespace);
+        }
+
+        b.Set(DocumentField.ServiceName, k8s.App);
+    }
+
+    /// <summary>$upstream_addr, $request_length and $ssl_protocol ("TLSv1.3" → tls.version_protocol "tls", tls.version "1.3").</summary>
+    private static void AddRequestDetails(DocumentBuilder b, ref AccessLogRecord record)
+    {
+        SetText(b, DocumentField.NginxUpstreamAddr, record.UpstreamAddr, record.Escaped);
+        if (record.RequestLength is { } requestLength)
+        {
+            b.Set(DocumentField.HttpRequestBytes, requestLength);
+        }
+
+        var protocol = record.SslProtocol;
+        var v = protocol.IndexOf((byte)'v');
+        if (v > 0 && v < protocol.Length - 1 && protocol.Length <= 16)
+        {
+            var name = b.Reserve(v);
+            Ascii.ToLower(protocol[..v], name, out var written);
+            b.Commit(DocumentField.TlsVersionProtocol, written);
+            var version = protocol[(v + 1)..];
+            if (version.Contains((byte)'.'))
+            {
+                b.Set(DocumentField.TlsVersion, version);
+            }
+            else
+            {
+                // "TLSv1", "SSLv3": ECS writes the version as major.minor.
+                var full = b.Reserve(version.Length + 2);
+                version.CopyTo(full);
+                ".0"u8.CopyTo(full[version.Length..]);
+                b.Commit(DocumentField.TlsVersion, version.Length + 2);
+            }
+        }
     }
 
     private static void AddRequest(DocumentBuilder b, ref AccessLogRecord record, PerThread state)

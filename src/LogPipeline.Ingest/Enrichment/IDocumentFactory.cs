@@ -23,7 +23,11 @@ public interface IDocumentFactory
 /// <param name="Offset">Header <c>lp.offset</c> (byte offset in that file), if present.</param>
 /// <param name="Truncated">Header <c>lp.truncated</c> was <c>1</c>.</param>
 /// <param name="ReceivedAt">When the worker consumed the message (<c>event.ingested</c>).</param>
-public readonly record struct SourceInfo(string? Source, string? File, long? Offset, bool Truncated, DateTimeOffset ReceivedAt);
+public readonly record struct SourceInfo(string? Source, string? File, long? Offset, bool Truncated, DateTimeOffset ReceivedAt)
+{
+    /// <summary>Header <c>lp.meta</c> (namespace, pod, node, container, labels), if present and readable.</summary>
+    public KubernetesSource? Kubernetes { get; init; }
+}
 
 /// <summary>The outcome of <see cref="IDocumentFactory.TryCreate"/>.</summary>
 public readonly record struct DocumentResult(bool Success, string? Error)

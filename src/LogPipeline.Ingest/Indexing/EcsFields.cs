@@ -76,9 +76,26 @@ public static class EcsFields
     public const string LogPipelineUserAgentDeviceType = "logpipeline.user_agent.device.type";
     public const string LogPipelineParseRecovered = "logpipeline.parse.recovered";
 
-    // Issue #16 (Kubernetes source metadata), used by the dashboard controls and report filters.
+    // Issue #16 (k8s): where the line was written, from the shipper's lp.meta header (ECS kubernetes.* / orchestrator.*
+    // as Filebeat's add_kubernetes_metadata writes them), and the richer log format's request fields.
     public const string KubernetesNamespace = "kubernetes.namespace";
     public const string KubernetesPodName = "kubernetes.pod.name";
+    public const string KubernetesPodUid = "kubernetes.pod.uid";
     public const string KubernetesNodeName = "kubernetes.node.name";
+    public const string KubernetesContainerName = "kubernetes.container.name";
+
+    /// <summary>The object of pod labels; keys dedotted ('.' → '_'), any further label is mapped keyword by a dynamic template.</summary>
+    public const string KubernetesLabels = "kubernetes.labels";
+    public const string KubernetesLabelsAppKubernetesIoName = "kubernetes.labels.app_kubernetes_io/name";
+    public const string KubernetesLabelsAppKubernetesIoInstance = "kubernetes.labels.app_kubernetes_io/instance";
+    public const string KubernetesLabelsApp = "kubernetes.labels.app";
+    public const string OrchestratorType = "orchestrator.type";
+    public const string OrchestratorNamespace = "orchestrator.namespace";
+
+    /// <summary>The app: label <c>app.kubernetes.io/name</c>, else <c>app</c>.</summary>
     public const string ServiceName = "service.name";
+    public const string NginxUpstreamAddr = "nginx.access.upstream_addr";
+    public const string HttpRequestBytes = "http.request.bytes";
+    public const string TlsVersionProtocol = "tls.version_protocol";
+    public const string TlsVersion = "tls.version";
 }

@@ -14,6 +14,15 @@ public abstract class AccessLogFormat
         "$remote_addr - $remote_user [$time_local] \"$request\" $status $body_bytes_sent \"$http_referer\" \"$http_user_agent\"";
 
     /// <summary>
+    /// The recommended format (docs/deploy.md, "Access log format"; issue #16): <see cref="Combined"/> followed by the
+    /// proxy chain, the site, timings, upstream, request size and TLS version. Used by the k8s manifests and compose as
+    /// <c>log_format logpipeline</c>; <c>Parsing:LogFormat=logpipeline</c> selects it and still reads plain
+    /// <c>combined</c> lines (a pod not yet rolled to the new nginx.conf).
+    /// </summary>
+    public const string LogPipeline =
+        Combined + " \"$http_x_forwarded_for\" $host $request_time \"$upstream_response_time\" \"$upstream_addr\" $request_length $ssl_protocol";
+
+    /// <summary>
     /// Parses <paramref name="line"/>. <paramref name="scratch"/> (at least <c>line.Length</c> bytes) holds
     /// unescaped values for formats that need it; the record's spans point into the line or the scratch.
     /// Returns null on success, else why the line does not fit the format. Never throws on input.
@@ -40,6 +49,12 @@ public abstract class AccessLogFormat
         if (text.Equals("combined", StringComparison.OrdinalIgnoreCase))
         {
             text = Combined;
+        }
+        else if (text.Equals("logpipeline", StringComparison.OrdinalIgnoreCase))
+        {
+            compiled = new FallbackAccessLogFormat(Compile(LogPipeline), Compile(Combined));
+            error = null;
+            return true;
         }
         else if (text.Equals("json", StringComparison.OrdinalIgnoreCase))
         {

@@ -21,6 +21,8 @@ public ref struct AccessLogRecord
     public ReadOnlySpan<byte> UserAgent { get; set; }
     public ReadOnlySpan<byte> XForwardedFor { get; set; }
     public ReadOnlySpan<byte> Host { get; set; }
+    public ReadOnlySpan<byte> UpstreamAddr { get; set; }
+    public ReadOnlySpan<byte> SslProtocol { get; set; }
 
     /// <summary>The request line was present but not "METHOD URI [PROTOCOL]" (e.g. TLS bytes sent to a plain port).</summary>
     public bool InvalidRequest { get; set; }
@@ -33,4 +35,5 @@ public ref struct AccessLogRecord
     public long? BodyBytes { get; set; }
     public double? RequestTime { get; set; }
     public double? UpstreamResponseTime { get; set; }
+    public long? RequestLength { get; set; }
 }

@@ -110,6 +110,20 @@ internal static class FieldConverter
             case LogVariable.Host:
                 record.Host = value;
                 return null;
+            case LogVariable.UpstreamAddr:
+                record.UpstreamAddr = value;
+                return null;
+            case LogVariable.RequestLength:
+                if (!Utf8Parser.TryParse(value, out long requestLength, out used) || used != value.Length || requestLength < 0)
+                {
+                    return "$request_length is not a non-negative number";
+                }
+
+                record.RequestLength = requestLength;
+                return null;
+            case LogVariable.SslProtocol:
+                record.SslProtocol = value;
+                return null;
             default:
                 return null;
         }
@@ -165,6 +179,15 @@ internal static class FieldConverter
                 break;
             case LogVariable.Host:
                 record.Host = default;
+                break;
+            case LogVariable.UpstreamAddr:
+                record.UpstreamAddr = default;
+                break;
+            case LogVariable.RequestLength:
+                record.RequestLength = null;
+                break;
+            case LogVariable.SslProtocol:
+                record.SslProtocol = default;
                 break;
             default:
                 break;

@@ -23,6 +23,9 @@ public enum LogVariable
     RequestTime,
     UpstreamResponseTime,
     Host,
+    UpstreamAddr,
+    RequestLength,
+    SslProtocol,
 }
 
 internal static class LogVariables
@@ -48,6 +51,9 @@ internal static class LogVariables
         "request_time" => LogVariable.RequestTime,
         "upstream_response_time" => LogVariable.UpstreamResponseTime,
         "host" or "http_host" or "server_name" => LogVariable.Host,
+        "upstream_addr" => LogVariable.UpstreamAddr,
+        "request_length" => LogVariable.RequestLength,
+        "ssl_protocol" => LogVariable.SslProtocol,
         _ => LogVariable.Ignored,
     };
 }

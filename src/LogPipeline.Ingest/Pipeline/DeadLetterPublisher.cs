@@ -1,5 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
+using LogPipeline.Contracts;
 using LogPipeline.Ingest.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -18,8 +19,8 @@ internal sealed class DeadLetterPublisher(
     Backoff backoff,
     ILogger logger)
 {
-    public const string ErrorHeader = "lp.error";
-    public const string StageHeader = "lp.stage";
+    public const string ErrorHeader = HeaderNames.Error;
+    public const string StageHeader = HeaderNames.Stage;
     public const string ParseStage = "parse";
     public const string IndexStage = "index";
 

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
+using LogPipeline.Contracts;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Indexing;

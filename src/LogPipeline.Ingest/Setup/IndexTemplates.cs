@@ -76,11 +76,23 @@ public static class IndexTemplates
         [EcsFields.LogPipelineVisitorBotReason] = "keyword",
         [EcsFields.LogPipelineUserAgentDeviceType] = "keyword",
         [EcsFields.LogPipelineParseRecovered] = "keyword",
-        // Kubernetes source metadata (issue #16).
+        // Issue #16 (k8s): source metadata and the richer log format.
         [EcsFields.KubernetesNamespace] = "keyword",
         [EcsFields.KubernetesPodName] = "keyword",
+        [EcsFields.KubernetesPodUid] = "keyword",
         [EcsFields.KubernetesNodeName] = "keyword",
+        [EcsFields.KubernetesContainerName] = "keyword",
+        [EcsFields.KubernetesLabels] = "object",
+        [EcsFields.KubernetesLabelsAppKubernetesIoName] = "keyword",
+        [EcsFields.KubernetesLabelsAppKubernetesIoInstance] = "keyword",
+        [EcsFields.KubernetesLabelsApp] = "keyword",
+        [EcsFields.OrchestratorType] = "keyword",
+        [EcsFields.OrchestratorNamespace] = "keyword",
         [EcsFields.ServiceName] = "keyword",
+        [EcsFields.NginxUpstreamAddr] = "keyword",
+        [EcsFields.HttpRequestBytes] = "long",
+        [EcsFields.TlsVersionProtocol] = "keyword",
+        [EcsFields.TlsVersion] = "keyword",
     };
 
     /// <summary>Types Elasticsearch can aggregate on (doc values) — what a dashboard panel may use.</summary>
@@ -111,6 +123,16 @@ public static class IndexTemplates
                 node = (JsonObject)child["properties"]!;
             }
 
+            if (type == "object")
+            {
+                // An object whose own keys vary (pod labels): its explicitly listed children may already be in place.
+                var existing = node[parts[^1]] as JsonObject ?? new JsonObject { ["properties"] = new JsonObject() };
+                existing["type"] = "object";
+                existing["dynamic"] = true;
+                node[parts[^1]] = existing;
+                continue;
+            }
+
             node[parts[^1]] = FieldMapping(field, type);
         }
 
@@ -124,6 +146,17 @@ public static class IndexTemplates
                     // grow the mapping or clash with a real field's type.
                     ["dynamic"] = "false",
                     ["date_detection"] = false,
+                    // Pod labels are the one open-ended object (kubernetes.labels.*, dynamic there only): keyword, like
+                    // the labels listed in FieldTypes.
+                    ["dynamic_templates"] = new JsonArray(new JsonObject
+                    {
+                        ["kubernetes_labels"] = new JsonObject
+                        {
+                            ["path_match"] = EcsFields.KubernetesLabels + ".*",
+                            ["match_mapping_type"] = "string",
+                            ["mapping"] = new JsonObject { ["type"] = "keyword", ["ignore_above"] = 1024 },
+                        },
+                    }),
                     ["properties"] = properties,
                 },
             },

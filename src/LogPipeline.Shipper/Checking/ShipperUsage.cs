@@ -38,6 +38,7 @@ internal static class ShipperUsage
           Shipper:Path                  /var/log/nginx/access.log   the live access log (rotated siblings <path>.1 …)
           Shipper:StateDirectory        /var/lib/logpipeline-shipper   checkpoint registry
           Shipper:Rotation:MaxBytes     0 (off)                     built-in size rotation; with Rotation:Keep (1), Rotation:PidFile
+          Shipper:Metadata:*            —                           lp.meta: Namespace, PodName, PodUid, NodeName, ContainerName, Labels, LabelsFile
           Kafka:BootstrapServers        kafka:9092
           Kafka:Topic                   nginx-access
           Kafka:Partitioning            spread                      spread | file

@@ -67,6 +67,9 @@ public sealed class ShipperOptions
     [ValidateObjectMembers]
     public RotationOptions Rotation { get; set; } = new();
 
+    /// <summary><c>Shipper:Metadata</c>: the <c>lp.meta</c> header (namespace, pod, node, container, labels).</summary>
+    public MetadataOptions Metadata { get; set; } = new();
+
     /// <summary>The effective <c>lp.source</c> value.</summary>
     public string ResolveSourceName() =>
         !string.IsNullOrWhiteSpace(SourceName) ? SourceName

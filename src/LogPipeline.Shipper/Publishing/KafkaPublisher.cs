@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Threading.Channels;
 using Confluent.Kafka;
+using LogPipeline.Contracts;
 using LogPipeline.Kafka;
 using LogPipeline.Shipper.Diagnostics;
 using LogPipeline.Shipper.Options;
@@ -22,6 +23,9 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
 {
     private readonly RdKafkaProducer _producer;
     private readonly byte[] _source;
+
+    /// <summary>The encoded <c>lp.meta</c> value, the same on every line (built once); null when nothing is known.</summary>
+    private readonly byte[]? _metadata;
     private readonly bool _keyByFile;
     private readonly InFlightBudget _budget;
     private readonly ShipperMetrics _metrics;
@@ -39,12 +43,14 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         KafkaOptions kafka,
         KafkaSecurityOptions security,
         ShipperOptions shipper,
+        SourceMetadata metadata,
         InFlightBudget budget,
         ShipperMetrics metrics,
         TimeProvider time,
         ILogger logger)
     {
         _source = Encoding.UTF8.GetBytes(shipper.ResolveSourceName());
+        _metadata = metadata.IsEmpty ? null : metadata.Encode();
         _keyByFile = string.Equals(kafka.Partitioning, "file", StringComparison.OrdinalIgnoreCase);
         _budget = budget;
         _metrics = metrics;
@@ -179,13 +185,18 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
     {
         Span<byte> offset = stackalloc byte[20];
         line.Offset.TryFormat(offset, out var length, provider: CultureInfo.InvariantCulture);
-        var headers = _producer.NewHeaders(4);
-        _producer.AddHeader(headers, "lp.source"u8, _source);
-        _producer.AddHeader(headers, "lp.file"u8, file);
-        _producer.AddHeader(headers, "lp.offset"u8, offset[..length]);
+        var headers = _producer.NewHeaders(_metadata is null ? 4 : 5);
+        _producer.AddHeader(headers, HeaderNames.SourceUtf8, _source);
+        _producer.AddHeader(headers, HeaderNames.FileUtf8, file);
+        _producer.AddHeader(headers, HeaderNames.OffsetUtf8, offset[..length]);
+        if (_metadata is not null)
+        {
+            _producer.AddHeader(headers, HeaderNames.MetadataUtf8, _metadata);
+        }
+
         if (line.Truncated)
         {
-            _producer.AddHeader(headers, "lp.truncated"u8, "1"u8);
+            _producer.AddHeader(headers, HeaderNames.TruncatedUtf8, "1"u8);
         }
 
         return _producer.Produce(_keyByFile ? file : default, value, headers, line.Pending);

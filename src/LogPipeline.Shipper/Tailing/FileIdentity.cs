@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text;
+using LogPipeline.Contracts;
 using Microsoft.Win32.SafeHandles;
 
 namespace LogPipeline.Shipper.Tailing;
@@ -7,7 +7,7 @@ namespace LogPipeline.Shipper.Tailing;
 /// <summary>
 /// Which file a line came from: device + inode (cheap, but inodes are reused after delete) plus a content
 /// fingerprint (tells a reused inode or a copytruncated restart apart). Rendered as
-/// <c>&lt;dev&gt;:&lt;inode&gt;:&lt;fingerprint-hex&gt;</c> for the <c>lp.file</c> header and the Kafka key.
+/// <c>&lt;dev&gt;:&lt;inode&gt;:&lt;fingerprint-hex&gt;</c> (<see cref="FileIdentityText"/>) for the <c>lp.file</c> header and the Kafka key.
 /// </summary>
 internal sealed class FileIdentity(ulong device, ulong inode, int fingerprintLength, string fingerprint) : IEquatable<FileIdentity>
 {
@@ -36,7 +36,7 @@ internal sealed class FileIdentity(ulong device, ulong inode, int fingerprintLen
 
     public override int GetHashCode() => HashCode.Combine(Device, Inode, Fingerprint);
 
-    public override string ToString() => $"{Device}:{Inode}:{Fingerprint}";
+    public override string ToString() => FileIdentityText.Format(Device, Inode, Fingerprint);
 
     /// <summary>UTF-8 of <see cref="ToString"/>, shared by every message of the file (key and header).</summary>
     public byte[] Utf8 => _bytes ??= Encoding.UTF8.GetBytes(ToString());
@@ -54,7 +54,7 @@ internal sealed class FileIdentity(ulong device, ulong inode, int fingerprintLen
 
     public static string Hash(ReadOnlySpan<byte> content)
     {
-        Span<byte> digest = stackalloc byte[32];
+        Span<byte> digest = stackalloc byte[Sha256.HashSize];
         Sha256.HashData(content, digest);
         return Convert.ToHexStringLower(digest[..8]);
     }
@@ -76,16 +76,8 @@ internal sealed class FileIdentity(ulong device, ulong inode, int fingerprintLen
         return read == FingerprintLength && Hash(head[..read]) == Fingerprint;
     }
 
-    public static bool TryParse(string text, out ulong device, out ulong inode, out string fingerprint)
-    {
-        var parts = text.Split(':');
-        fingerprint = parts.Length == 3 ? parts[2] : string.Empty;
-        device = 0;
-        inode = 0;
-        return parts.Length == 3
-               && ulong.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out device)
-               && ulong.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out inode);
-    }
+    public static bool TryParse(string text, out ulong device, out ulong inode, out string fingerprint) =>
+        FileIdentityText.TryParse(text, out device, out inode, out fingerprint);
 
     private static int ReadHead(SafeFileHandle handle, Span<byte> head)
     {

@@ -25,6 +25,8 @@ public sealed class ConfigurationErrorTests : IDisposable
         { "Shipper__MaxLineBytes=10", "Shipper:MaxLineBytes", "line limit below the minimum" },
         { "Shipper__ShutdownGracePeriod=soon", "Shipper:ShutdownGracePeriod", "unparseable TimeSpan" },
         { "Shipper__MaxInFlightBytes=lots", "Shipper:MaxInFlightBytes", "unparseable number" },
+        { "Shipper__Metadata__Namespace=shop|prod", "Shipper:Metadata:Namespace", "a metadata value lp.meta cannot carry" },
+        { "Shipper__Metadata__LabelsFile=/nonexistent/labels", "Shipper:Metadata:LabelsFile", "missing Downward API labels file" },
         { "Kafka__BootstrapServers=", "Kafka:BootstrapServers", "missing bootstrap servers" },
         { "Kafka__Compression=brotli", "Kafka:Compression", "unknown codec" },
         { "Kafka__SecurityProtocol=Carrier-Pigeon", "Kafka:SecurityProtocol", "bad security protocol" },

@@ -57,18 +57,6 @@ public sealed class OffsetTrackerTests
     }
 }
 
-public sealed class DocumentIdTests
-{
-    [Fact]
-    public void Id_is_the_first_22_chars_of_base64url_sha256_of_source_file_offset()
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("web-1\n2049:77:ab\n1200"));
-        var expected = Convert.ToBase64String(hash).Replace('+', '-').Replace('/', '_').TrimEnd('=')[..22];
-        Assert.Equal(expected, DocumentId.FromSource("web-1", "2049:77:ab", 1200));
-        Assert.NotEqual(expected, DocumentId.FromSource("web-1", "2049:77:ab", 1201));
-    }
-}
-
 public sealed class BulkResponseParserTests
 {
     [Fact]

@@ -95,7 +95,7 @@ public sealed class IngestProcessTests
         var docs = h.Documents;
         Assert.Equal(count, docs.Count);
         Assert.Equal(
-            Enumerable.Range(0, count).Select(i => Ingest.Indexing.DocumentId.FromSource("web-1", "2049:77:ab", i * 120L)).Order(),
+            Enumerable.Range(0, count).Select(i => Contracts.DocumentId.FromSource("web-1", "2049:77:ab", i * 120L)).Order(),
             docs.Keys.Order());
         Assert.Contains(docs.Values, d => d.ToJsonString().Contains("/item/3999", StringComparison.Ordinal));
     }

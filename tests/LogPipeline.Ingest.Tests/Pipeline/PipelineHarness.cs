@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
+using LogPipeline.Contracts;
 using LogPipeline.Hosting.Metrics;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;

@@ -27,6 +27,7 @@ public sealed class DocumentBuilder
         Double,
         Bool,
         Time,
+        Object,
     }
 
     public void Clear()
@@ -89,6 +90,15 @@ public sealed class DocumentBuilder
     public void Set(DocumentField field, bool value) => _slots[(int)field] = new Slot { Kind = Kind.Bool, Long = value ? 1 : 0 };
 
     public void Set(DocumentField field, DateTimeOffset value) => _slots[(int)field] = new Slot { Kind = Kind.Time, Time = value };
+
+    /// <summary>An object of string members whose names are not known in advance (pod labels); nothing when empty.</summary>
+    public void Set(DocumentField field, (JsonEncodedText Key, string Value)[] members)
+    {
+        if (members.Length > 0)
+        {
+            _slots[(int)field] = new Slot { Kind = Kind.Object, Members = members };
+        }
+    }
 
     public bool IsSet(DocumentField field) => _slots[(int)field].Kind != Kind.None;
 
@@ -180,6 +190,15 @@ public sealed class DocumentBuilder
                 slot.Time.TryFormat(buffer, out var written, TimestampFormat, System.Globalization.CultureInfo.InvariantCulture);
                 writer.WriteString(name, buffer[..written]);
                 break;
+            case Kind.Object:
+                writer.WriteStartObject(name);
+                foreach (var (key, value) in slot.Members!)
+                {
+                    writer.WriteString(key, value);
+                }
+
+                writer.WriteEndObject();
+                break;
             default:
                 break;
         }
@@ -196,5 +215,6 @@ public sealed class DocumentBuilder
         public string? Text;
         public JsonEncodedText Encoded;
         public JsonEncodedText[]? Array;
+        public (JsonEncodedText Key, string Value)[]? Members;
     }
 }

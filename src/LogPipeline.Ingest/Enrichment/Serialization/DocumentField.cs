@@ -61,6 +61,21 @@ public enum DocumentField
     LogPipelineVisitorBotReason,
     LogPipelineUserAgentDeviceType,
     LogPipelineParseRecovered,
+
+    // Issue #16 (k8s): source metadata (lp.meta) and the richer log format.
+    KubernetesNamespace,
+    KubernetesPodName,
+    KubernetesPodUid,
+    KubernetesNodeName,
+    KubernetesContainerName,
+    KubernetesLabels,
+    OrchestratorType,
+    OrchestratorNamespace,
+    ServiceName,
+    NginxUpstreamAddr,
+    HttpRequestBytes,
+    TlsVersionProtocol,
+    TlsVersion,
 }
 
 internal static class DocumentFields
@@ -124,5 +139,19 @@ internal static class DocumentFields
         EcsFields.LogPipelineVisitorBotReason,
         EcsFields.LogPipelineUserAgentDeviceType,
         EcsFields.LogPipelineParseRecovered,
+
+        EcsFields.KubernetesNamespace,
+        EcsFields.KubernetesPodName,
+        EcsFields.KubernetesPodUid,
+        EcsFields.KubernetesNodeName,
+        EcsFields.KubernetesContainerName,
+        EcsFields.KubernetesLabels,
+        EcsFields.OrchestratorType,
+        EcsFields.OrchestratorNamespace,
+        EcsFields.ServiceName,
+        EcsFields.NginxUpstreamAddr,
+        EcsFields.HttpRequestBytes,
+        EcsFields.TlsVersionProtocol,
+        EcsFields.TlsVersion,
     ];
 }

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
-using LogPipeline.Ingest.Indexing;
+using LogPipeline.Contracts;
 
 namespace LogPipeline.Ingest.Enrichment.Visitors;
 
@@ -55,9 +55,9 @@ public static class VisitorKey
     /// <summary>The key of a built input.</summary>
     public static void Hash(ReadOnlySpan<byte> input, Span<byte> destination)
     {
-        Span<byte> hash = stackalloc byte[DocumentId.Sha256.HashSize];
-        DocumentId.Sha256.HashData(input, hash);
-        Span<byte> encoded = stackalloc byte[Base64Url.GetEncodedLength(DocumentId.Sha256.HashSize)];
+        Span<byte> hash = stackalloc byte[Sha256.HashSize];
+        Sha256.HashData(input, hash);
+        Span<byte> encoded = stackalloc byte[Base64Url.GetEncodedLength(Sha256.HashSize)];
         Base64Url.EncodeToUtf8(hash, encoded);
         encoded[..Length].CopyTo(destination);
     }
