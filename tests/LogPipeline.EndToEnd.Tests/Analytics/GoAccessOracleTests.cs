@@ -88,16 +88,19 @@ public sealed class GoAccessOracleTests
 
         // The report command over the same stand-in: its requests and unique visitors. The visitors panel counts
         // the field NginxPanels declares, counted here exactly from the documents.
-        var report = await RunReportAsync(pipeline);
+        var report = await RunReportAsync(pipeline, "--humans-only", "false");
         Assert.Equal(LineCount, Metric(report, "requests"));
         var visitorField = NginxPanels.All.Single(p => p.Id == "unique-visitors").Metric.Field!;
         Assert.Equal(documents.Select(d => Text(d, visitorField)).Where(v => v is not null).Distinct().Count(), Metric(report, "unique-visitors"));
+        // By default the report counts humans only, like the dashboard's visitor-type control.
+        var humans = await RunReportAsync(pipeline);
+        Assert.Equal(LineCount - log.Bots, Metric(humans, "requests"));
         Measurements.Record(
             "goaccess oracle",
             $"{LineCount} lines; visitors {visitorIds.Count} (goaccess {goaccess.UniqueVisitors}, which keys the cut line without its user agent); report visitors ({visitorField}) {Metric(report, "unique-visitors")}; bots {log.Bots}");
     }
 
-    private static async Task<JsonObject> RunReportAsync(Pipeline pipeline)
+    private static async Task<JsonObject> RunReportAsync(Pipeline pipeline, params string[] selection)
     {
         var from = VisitorLog.Start.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var to = VisitorLog.Start.AddDays(3).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
@@ -105,7 +108,7 @@ public sealed class GoAccessOracleTests
             "report",
             Binaries.Ingest,
             new Dictionary<string, string?> { ["Elasticsearch__Url"] = pipeline.Elasticsearch.Url.ToString() },
-            "report", "--from", from, "--to", to, "--format", "json", "--index", Pipeline.DataStream);
+            ["report", "--from", from, "--to", to, "--format", "json", "--index", Pipeline.DataStream, .. selection]);
         var code = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
         Assert.True(code == 0, $"report exited {code}\n{process.Tail()}");
         return JsonNode.Parse(process.StandardOutput)!.AsObject();
