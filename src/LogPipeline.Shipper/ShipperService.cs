@@ -85,7 +85,7 @@ internal sealed class ShipperService(
             logger, options.Path, kafka.Topic, kafka.BootstrapServers, source,
             options.Rotation.MaxBytes, options.Rotation.Keep);
         using var publisher = new KafkaPublisher(kafka, securityOptions.Value, options, budget, metrics, time, logger);
-        using var tailer = new Tailer(options, budget, channel.Writer, registry, metrics, time, logger);
+        using var tailer = Tailer.Create(options, budget, channel.Writer, registry, metrics, time, logger);
         tailer.Recover(LoadCheckpoints(store));
         var livenessLimit = TimeSpan.FromSeconds(30) + options.PollInterval;
         health.AddLiveness("tail-loop", () =>
