@@ -8,6 +8,12 @@ internal enum ContentMatch
     /// <summary>Starts with the live file's fingerprint: a copytruncate copy of what is still being read.</summary>
     Live,
 
+    /// <summary>
+    /// Starts with the fingerprint of a file <see cref="FileState.AwaitingCopy"/> and holds more than was read of it: the
+    /// copy of a truncated live file, handed over after the truncation was handled.
+    /// </summary>
+    Truncated,
+
     /// <summary>Starts with a renamed or released file's fingerprint: a copy of content already read.</summary>
     Finished,
 }
@@ -54,6 +60,8 @@ internal static class FileClassifier
             {
                 case ContentMatch.Live:
                     return FileEvent.CopyOfLive;
+                case ContentMatch.Truncated:
+                    return FileEvent.CopyOfTruncated;
                 case ContentMatch.Finished:
                     return FileEvent.Known;
             }

@@ -19,6 +19,7 @@ internal sealed class FileSet : IDisposable
     public const int ReleasedMemory = 256;
 
     private readonly List<TailedFile> _renamed = [];
+    private readonly List<TailedFile> _awaitingCopy = [];
     private readonly List<FileProgress> _releasedUnacked = [];
     private readonly Queue<FileIdentity> _recentlyReleased = new();
     private readonly List<(SafeFileHandle Handle, long Since)> _unclassified = [];
@@ -28,6 +29,9 @@ internal sealed class FileSet : IDisposable
 
     /// <summary>Renamed (or copied) files still being read, oldest first (<see cref="FileTransitions.IsRenamed"/>).</summary>
     public IReadOnlyList<TailedFile> Renamed => _renamed;
+
+    /// <summary><see cref="FileState.AwaitingCopy"/>: truncated files whose unread rest a late copy may still hold.</summary>
+    public IReadOnlyList<TailedFile> AwaitingCopy => _awaitingCopy;
 
     /// <summary>Released files whose lines may still await acknowledgement (rotation waits for them).</summary>
     public IReadOnlyList<FileProgress> ReleasedUnacked => _releasedUnacked;
@@ -61,6 +65,11 @@ internal sealed class FileSet : IDisposable
             _renamed.Remove(file);
         }
 
+        if (before == FileState.AwaitingCopy)
+        {
+            _awaitingCopy.Remove(file);
+        }
+
         file.State = next;
         if (actions.HasFlag(TransitionActions.RestartGrowthClock))
         {
@@ -84,6 +93,10 @@ internal sealed class FileSet : IDisposable
         else if (FileTransitions.IsRenamed(next) && !FileTransitions.IsRenamed(before))
         {
             _renamed.Add(file); // Renamed files keep their age order: the backlog limit drops the oldest.
+        }
+        else if (next == FileState.AwaitingCopy)
+        {
+            _awaitingCopy.Add(file);
         }
 
         if (actions.HasFlag(TransitionActions.Release))
@@ -157,18 +170,31 @@ internal sealed class FileSet : IDisposable
         return false;
     }
 
-    /// <summary>Which known content a descriptor's head matches.</summary>
-    public ContentMatch MatchContent(FileIdentity head)
+    /// <summary>Which known content a descriptor's head matches; <paramref name="size"/> is the descriptor's size.</summary>
+    public ContentMatch MatchContent(FileIdentity head, long size)
     {
         if (Live?.Identity is { } live && live.SameContent(head))
         {
             return ContentMatch.Live;
         }
 
+        if (_awaitingCopy.Find(f => f.Identity!.SameContent(head)) is { } truncated)
+        {
+            // A copy holding no more than was read has nothing to finish it with.
+            return size > truncated.Reader.ReadOffset ? ContentMatch.Truncated : ContentMatch.Finished;
+        }
+
         return _renamed.Any(r => r.Identity?.SameContent(head) == true) || _recentlyReleased.Any(r => r.SameContent(head))
             ? ContentMatch.Finished
             : ContentMatch.None;
     }
+
+    /// <summary>
+    /// The file <see cref="FileState.AwaitingCopy"/> whose content a descriptor starting with <paramref name="head"/>
+    /// and <paramref name="size"/> bytes long can finish: same leading content, more than was read.
+    /// </summary>
+    public TailedFile? AwaitingCopyOf(FileIdentity head, long size) =>
+        _awaitingCopy.Find(f => f.Identity!.SameContent(head) && size > f.Reader.ReadOffset);
 
     /// <summary>Built-in rotation renamed the chain: every held and awaited path follows.</summary>
     public void ShiftPaths(Func<string, string> shifted)
@@ -202,7 +228,7 @@ internal sealed class FileSet : IDisposable
         }
 
         Live?.Dispose();
-        foreach (var file in _renamed)
+        foreach (var file in _renamed.Concat(_awaitingCopy))
         {
             file.Dispose();
         }

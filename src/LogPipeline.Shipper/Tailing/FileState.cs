@@ -27,6 +27,15 @@ internal enum FileState
     /// </summary>
     FinishingCopy,
 
+    /// <summary>
+    /// A live file truncated before its unread rest was read, with no copy at <c>path.1</c> when that was noticed:
+    /// the rotator may already have replaced the copy, but the watcher may hold a descriptor of it that the loop has
+    /// not taken yet (it opens every new chain file at once, on its own thread). Its identity, read offset, partial
+    /// line and checkpoint progress are kept and nothing is read from it; a descriptor starting with its content and
+    /// holding more than was read finishes it (<see cref="FinishingCopy"/>). Let go after the settle period.
+    /// </summary>
+    AwaitingCopy,
+
     /// <summary>Closed; its checkpoint entry stays until every line is acknowledged, its identity is remembered.</summary>
     Released,
 
@@ -42,6 +51,9 @@ internal enum FileEvent
 
     /// <summary>Handed-over descriptor: it starts with the live file's content.</summary>
     CopyOfLive,
+
+    /// <summary>Handed-over descriptor: it starts with the content of a file <see cref="FileState.AwaitingCopy"/> and holds more.</summary>
+    CopyOfTruncated,
 
     /// <summary>Handed-over descriptor: already held, already released, or a copy of finished content.</summary>
     Known,
@@ -70,8 +82,17 @@ internal enum FileEvent
     /// <summary>The live file shrank (or its head changed) and the copy holding the unread rest was found.</summary>
     TruncatedCopyFound,
 
-    /// <summary>The live file shrank (or its head changed) and no copy of its content exists.</summary>
+    /// <summary>
+    /// The live file shrank (or its head changed) and no copy of its content was found, but its identity is known, so
+    /// a copy the watcher opened earlier can still be recognised.
+    /// </summary>
+    TruncatedCopyPending,
+
+    /// <summary>The live file shrank (or its head changed), no copy was found and its identity is unknown.</summary>
     TruncatedNoCopy,
+
+    /// <summary>A file <see cref="FileState.AwaitingCopy"/> for the settle period: no copy came, its unread rest is lost.</summary>
+    NoCopyInTime,
 
     /// <summary>Read to its end and the release policy says it is done.</summary>
     Done,
@@ -134,7 +155,14 @@ internal static class FileTransitions
         (FileState.Live, FileEvent.PathMovedAway or FileEvent.RotatedByShipper) =>
             (FileState.Rotated, TransitionActions.CountRotation | TransitionActions.RestartGrowthClock),
         (FileState.Live, FileEvent.TruncatedCopyFound) => (FileState.FinishingCopy, TransitionActions.None),
+        (FileState.Live, FileEvent.TruncatedCopyPending) => (FileState.AwaitingCopy, TransitionActions.RestartGrowthClock),
         (FileState.Live, FileEvent.TruncatedNoCopy) =>
+            (FileState.Released, TransitionActions.DiscardPartialLine | TransitionActions.Release),
+
+        // The copy arrived after the truncation was handled: read on from it at the same offsets (the partial line
+        // kept by the reader is completed by the copy).
+        (FileState.AwaitingCopy, FileEvent.CopyOfTruncated) => (FileState.FinishingCopy, TransitionActions.RestartGrowthClock),
+        (FileState.AwaitingCopy, FileEvent.NoCopyInTime) =>
             (FileState.Released, TransitionActions.DiscardPartialLine | TransitionActions.Release),
 
         (FileState.Rotated or FileState.WriterMovedOn, FileEvent.PathPointsHere) => (FileState.Live, TransitionActions.None),

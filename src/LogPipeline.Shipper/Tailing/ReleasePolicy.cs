@@ -46,6 +46,10 @@ internal sealed class ReleasePolicy(TimeProvider time, TimeSpan idleRelease)
                 // Nobody writes a copy: only its own growth (the rotator still copying) counts.
                 quietSince = lastGrowth;
                 break;
+            case FileState.AwaitingCopy:
+                // Since the truncation (the clock restarted then): a copy the watcher holds arrives within a pass or two.
+                quietSince = lastGrowth;
+                break;
             default:
                 return false;
         }

@@ -13,6 +13,10 @@ internal sealed partial class Tailer
     /// with the same content, finish reading from it at the same offsets (same identity, state
     /// <see cref="FileState.FinishingCopy"/>), then continue the live file from 0 as new content. Lines written
     /// between the copy and the truncate are lost by the rotator itself; nothing can recover those.
+    /// When neither the watcher's candidate nor <c>path.1</c> is the copy, the rotator may have rotated again
+    /// already (a writer catching up rotates twice within a millisecond): the watcher may still hand over a
+    /// descriptor of the first copy, opened before it was deleted but queued after this pass took the queue.
+    /// The file then waits for it (<see cref="FileState.AwaitingCopy"/>) instead of being let go.
     /// </summary>
     private void HandleTruncation(TailedFile live, long now)
     {
@@ -27,12 +31,14 @@ internal sealed partial class Tailer
             _metrics.TruncationRecovered.Increment(recovered);
             Move(live, FileEvent.TruncatedCopyFound, now);
         }
+        else if (live.Identity is not null)
+        {
+            // Its partial line stays buffered: the copy, if it comes, completes it.
+            Move(live, FileEvent.TruncatedCopyPending, now);
+        }
         else
         {
-            if (live.Identity is null)
-            {
-                candidate?.Dispose(); // Nothing to compare it with: the live file's head was never complete.
-            }
+            candidate?.Dispose(); // Nothing to compare it with: the live file's head was never complete.
 
             // An incomplete line of the old content can never be completed now (the transition drops it).
             Move(live, FileEvent.TruncatedNoCopy, now);
@@ -41,6 +47,28 @@ internal sealed partial class Tailer
         Log.Truncated(_logger, _path, live.Reader.ReadOffset, recovered, copyPath);
         ObserveLivePath(now);
         _files.Live?.Refresh(now);
+    }
+
+    /// <summary>A descriptor handed over after the truncation starts with the truncated file's content: read on from it.</summary>
+    private void FinishFromLateCopy(TailedFile truncated, SafeFileHandle copy, long now)
+    {
+        truncated.SwapHandle(copy, _path + ".1");
+        _metrics.TruncationRecovered.Increment(truncated.UnreadBytes);
+        Log.TruncatedCopyLate(_logger, truncated.Identity!, truncated.Reader.ReadOffset, truncated.UnreadBytes);
+        Move(truncated, FileEvent.CopyOfTruncated, now);
+    }
+
+    /// <summary>Truncated files whose copy did not come within the settle period are let go; their unread rest is lost.</summary>
+    private void ReleaseUncopied(long now)
+    {
+        foreach (var file in _files.AwaitingCopy.ToArray())
+        {
+            if (_release.ShouldRelease(file.State, file.LastGrowth, file.WriterMovedAt, 0, now))
+            {
+                Log.TruncatedCopyMissing(_logger, file.Identity!, file.Reader.ReadOffset);
+                Move(file, FileEvent.NoCopyInTime, now);
+            }
+        }
     }
 
     /// <summary>The copy the watcher caught earlier, if it holds what is still unread.</summary>

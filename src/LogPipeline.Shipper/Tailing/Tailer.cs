@@ -30,7 +30,7 @@ internal sealed partial class Tailer : IDisposable
     private readonly ReleasePolicy _release;
     private readonly PassScheduler _scheduler;
     private readonly BuiltInRotator? _rotator;
-    private readonly InotifyWatcher _watcher;
+    private readonly IOpenedFiles _watcher;
     private readonly InFlightBudget _budget;
     private readonly ShipperMetrics _metrics;
     private readonly TimeProvider _time;
@@ -48,7 +48,7 @@ internal sealed partial class Tailer : IDisposable
         ReleasePolicy release,
         PassScheduler scheduler,
         BuiltInRotator? rotator,
-        InotifyWatcher watcher,
+        IOpenedFiles watcher,
         InFlightBudget budget,
         ShipperMetrics metrics,
         TimeProvider time,
@@ -77,7 +77,10 @@ internal sealed partial class Tailer : IDisposable
     /// <summary>Timestamp of the last pass (liveness).</summary>
     public long LastTick { get; private set; }
 
-    /// <summary>Composes the tail loop's parts for <paramref name="options"/>.</summary>
+    /// <summary>
+    /// Composes the tail loop's parts for <paramref name="options"/>; <paramref name="openedFiles"/> replaces the inotify
+    /// watcher (tests that decide when a descriptor is handed over).
+    /// </summary>
     public static Tailer Create(
         ShipperOptions options,
         InFlightBudget budget,
@@ -85,7 +88,8 @@ internal sealed partial class Tailer : IDisposable
         ProgressRegistry registry,
         ShipperMetrics metrics,
         TimeProvider time,
-        ILogger logger)
+        ILogger logger,
+        IOpenedFiles? openedFiles = null)
     {
         var path = System.IO.Path.GetFullPath(options.Path);
         var builtIn = options.Rotation.MaxBytes > 0;
@@ -97,7 +101,7 @@ internal sealed partial class Tailer : IDisposable
             new ReleasePolicy(time, options),
             scheduler,
             builtIn ? new BuiltInRotator(path, options.Rotation, metrics, logger) : null,
-            new InotifyWatcher(path, options.Rotation.Keep, scheduler.Wake),
+            openedFiles ?? new InotifyWatcher(path, options.Rotation.Keep, scheduler.Wake),
             budget,
             metrics,
             time,
@@ -155,6 +159,7 @@ internal sealed partial class Tailer : IDisposable
             progressed |= read;
         }
 
+        ReleaseUncopied(now);
         EnforceBacklog(now);
         _files.PruneAcknowledged();
         _metrics.LagBytes.Set(_files.LagBytes);
@@ -247,8 +252,14 @@ internal sealed partial class Tailer : IDisposable
         var atPath = pathStatus?.SameFile(created) == true;
         var handoff = new Handoff(
             held, released, atPath, _time.GetElapsedTime(since, now) >= ReleasePolicy.Settle, head is not null,
-            head is null ? ContentMatch.None : _files.MatchContent(head));
+            head is null ? ContentMatch.None : _files.MatchContent(head, created.Size));
         var evt = FileClassifier.Classify(handoff);
+        if (evt == FileEvent.CopyOfTruncated)
+        {
+            FinishFromLateCopy(_files.AwaitingCopyOf(head!, created.Size)!, handle, now);
+            return;
+        }
+
         if (evt is not (FileEvent.FoundAtPath or FileEvent.FoundRenamed))
         {
             _files.ApplyHandoff(handle, since, evt);

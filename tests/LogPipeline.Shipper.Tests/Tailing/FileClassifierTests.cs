@@ -17,6 +17,9 @@ public sealed class FileClassifierTests
         { "the path with an incomplete head is not held back", false, false, true, false, false, nameof(ContentMatch.None), nameof(FileEvent.FoundAtPath) },
         { "copy of the live content", false, false, false, false, true, nameof(ContentMatch.Live), nameof(FileEvent.CopyOfLive) },
         { "copy of finished content", false, false, false, false, true, nameof(ContentMatch.Finished), nameof(FileEvent.Known) },
+        // Copytruncate twice between passes: the first copy reaches the loop after its truncation was handled.
+        { "copy of a truncated file's unread rest, handed over late", false, false, false, false, true, nameof(ContentMatch.Truncated), nameof(FileEvent.CopyOfTruncated) },
+        { "copy of a truncated file, still being written", false, false, false, false, false, nameof(ContentMatch.Truncated), nameof(FileEvent.HeadIncomplete) },
         // Rotation while unread: a file already renamed away when met is read as rotated.
         { "new file renamed before it was seen", false, false, false, false, true, nameof(ContentMatch.None), nameof(FileEvent.FoundRenamed) },
     };

@@ -57,7 +57,32 @@ public sealed class FileSetTests
         var status = LibC.StatPath(a.Path)!.Value;
         using var late = File.OpenHandle(a.Path);
         Assert.True(files.WasReleased(status, late));
-        Assert.Equal(ContentMatch.Finished, files.MatchContent(identity));
+        Assert.Equal(ContentMatch.Finished, files.MatchContent(identity, 100));
+    }
+
+    [Fact]
+    public void A_truncated_file_awaiting_its_copy_is_matched_by_a_copy_holding_more_than_was_read()
+    {
+        using var dir = new TempDir();
+        using var files = new FileSet();
+        var a = Open(dir, "a", "a1\na2\n");
+        var identity = Identify(a);
+        a.Reader.Fill(a.Handle); // Read to offset 6.
+        files.Apply(a, FileEvent.FoundAtPath, 0);
+        files.Apply(a, FileEvent.TruncatedCopyPending, 7);
+
+        Assert.Null(files.Live);
+        Assert.Empty(files.Renamed); // Nothing is read from it until a copy comes.
+        Assert.Equal([a], files.AwaitingCopy);
+        Assert.Equal(7, a.LastGrowth); // The settle period starts at the truncation.
+        Assert.Equal(ContentMatch.Truncated, files.MatchContent(identity, 9));
+        Assert.Same(a, files.AwaitingCopyOf(identity, 9));
+        Assert.Equal(ContentMatch.Finished, files.MatchContent(identity, 6)); // Holds nothing unread: closed, not read twice.
+
+        files.Apply(a, FileEvent.CopyOfTruncated, 8);
+        Assert.Empty(files.AwaitingCopy);
+        Assert.Equal([a], files.Renamed);
+        Assert.Equal(FileState.FinishingCopy, a.State);
     }
 
     [Fact]

@@ -27,6 +27,10 @@ public sealed class FileTransitionsTests
         // Copytruncate.
         { nameof(FileState.Live), nameof(FileEvent.TruncatedCopyFound), nameof(FileState.FinishingCopy), nameof(TransitionActions.None) },
         { nameof(FileState.Live), nameof(FileEvent.TruncatedNoCopy), nameof(FileState.Released), nameof(TransitionActions.DiscardPartialLine) + ", " + nameof(TransitionActions.Release) },
+        // Copytruncate whose copy is no longer at path.1: wait (partial line kept) for the watcher to hand it over.
+        { nameof(FileState.Live), nameof(FileEvent.TruncatedCopyPending), nameof(FileState.AwaitingCopy), nameof(TransitionActions.RestartGrowthClock) },
+        { nameof(FileState.AwaitingCopy), nameof(FileEvent.CopyOfTruncated), nameof(FileState.FinishingCopy), nameof(TransitionActions.RestartGrowthClock) },
+        { nameof(FileState.AwaitingCopy), nameof(FileEvent.NoCopyInTime), nameof(FileState.Released), nameof(TransitionActions.DiscardPartialLine) + ", " + nameof(TransitionActions.Release) },
 
         // Letting go.
         { nameof(FileState.Rotated), nameof(FileEvent.Done), nameof(FileState.Released), nameof(TransitionActions.FlushPartialLine) + ", " + nameof(TransitionActions.Release) },
@@ -54,6 +58,9 @@ public sealed class FileTransitionsTests
     [InlineData(nameof(FileState.Released), nameof(FileEvent.Done))]
     [InlineData(nameof(FileState.Released), nameof(FileEvent.FoundAtPath))]
     [InlineData(nameof(FileState.Rotated), nameof(FileEvent.TruncatedNoCopy))]
+    [InlineData(nameof(FileState.AwaitingCopy), nameof(FileEvent.Done))] // Nothing is read from it: "read to its end" never applies.
+    [InlineData(nameof(FileState.AwaitingCopy), nameof(FileEvent.BacklogExceeded))] // It holds no unread bytes of its own.
+    [InlineData(nameof(FileState.Unclassified), nameof(FileEvent.CopyOfTruncated))] // The descriptor is taken over by the awaiting file.
     public void Pairs_outside_the_table_throw(string from, string evt) =>
         Assert.Throws<InvalidOperationException>(() => FileTransitions.Next(Enum.Parse<FileState>(from), Enum.Parse<FileEvent>(evt)));
 

@@ -66,6 +66,16 @@ public sealed class ReleasePolicyTests
     }
 
     [Fact]
+    public void Copytruncate_a_truncated_file_awaiting_its_copy_is_let_go_after_the_settle_period()
+    {
+        var truncatedAt = Now;
+        _time.Advance(ReleasePolicy.Settle - TimeSpan.FromMilliseconds(1));
+        Assert.False(_policy.ShouldRelease(FileState.AwaitingCopy, truncatedAt, 0, 0, Now));
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.True(_policy.ShouldRelease(FileState.AwaitingCopy, truncatedAt, 0, 0, Now));
+    }
+
+    [Fact]
     public void Too_many_held_renamed_files_skip_the_settle_period_but_not_the_writer_signal()
     {
         var t = Now;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Threading.Channels;
 using LogPipeline.Hosting.Metrics;
@@ -9,6 +10,7 @@ using LogPipeline.Shipper.Tailing;
 using LogPipeline.Shipper.Tests.Support;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
+using Microsoft.Win32.SafeHandles;
 
 namespace LogPipeline.Shipper.Tests.Tailing;
 
@@ -22,14 +24,15 @@ internal sealed class TailerHarness : IDisposable
     private readonly Channel<LineBatch> _channel = Channel.CreateUnbounded<LineBatch>();
     private readonly List<PendingLine> _unacked = [];
 
-    public TailerHarness(Action<ShipperOptions>? configure = null)
+    /// <param name="openedFiles">Stands in for the inotify watcher when a test decides when descriptors are handed over.</param>
+    public TailerHarness(Action<ShipperOptions>? configure = null, IOpenedFiles? openedFiles = null)
     {
         Path = _dir.Combine("access.log");
         Options = new ShipperOptions { Path = Path, StateDirectory = _dir.Combine("state") };
         configure?.Invoke(Options);
         Metrics = new ShipperMetrics(new MetricsRegistry());
         Budget = new InFlightBudget(Options.MaxInFlightBytes);
-        Tailer = Tailer.Create(Options, Budget, _channel.Writer, Registry, Metrics, Time, NullLogger.Instance);
+        Tailer = Tailer.Create(Options, Budget, _channel.Writer, Registry, Metrics, Time, NullLogger.Instance, openedFiles);
     }
 
     public string Path { get; }
@@ -87,5 +90,33 @@ internal sealed class TailerHarness : IDisposable
     {
         Tailer.Dispose();
         _dir.Dispose();
+    }
+}
+
+/// <summary>The watcher's hand-over queue, filled by the test: descriptors reach the tail loop when the test says.</summary>
+internal sealed class HandedOverFiles : IOpenedFiles
+{
+    private readonly Queue<SafeFileHandle> _queue = new();
+
+    public long MissedFiles => 0;
+
+    /// <summary>Opens <paramref name="path"/> now, as the watcher does the moment a chain file appears.</summary>
+    public SafeFileHandle Open(string path) =>
+        File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+
+    public void HandOver(SafeFileHandle handle) => _queue.Enqueue(handle);
+
+    public void EnsureWatching(string directory)
+    {
+    }
+
+    public bool TryTakeOpened([NotNullWhen(true)] out SafeFileHandle? handle) => _queue.TryDequeue(out handle);
+
+    public void Dispose()
+    {
+        while (_queue.TryDequeue(out var handle))
+        {
+            handle.Dispose();
+        }
     }
 }

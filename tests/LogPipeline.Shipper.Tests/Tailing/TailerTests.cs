@@ -80,6 +80,67 @@ public sealed class TailerTests
         Assert.Equal(["b2"], await h.PassAsync());
     }
 
+    /// <summary>
+    /// The copytruncate loss seen in CI: a writer that fell behind catches up and rotates twice within a millisecond.
+    /// The watcher opened the first copy before the second rotation deleted it, but queued it after the pass had taken
+    /// the queue; the pass that notices the truncation finds the second copy at <c>path.1</c>. The first copy, handed
+    /// over in the next pass, must finish the truncated file (it used to be taken for finished content and closed).
+    /// </summary>
+    [Fact]
+    public async Task Copytruncate_twice_between_passes_the_first_copy_handed_over_late_finishes_the_file()
+    {
+        using var watcher = new HandedOverFiles();
+        using var h = new TailerHarness(openedFiles: watcher);
+        h.Write("a1\na2\n");
+        h.Tailer.Recover(null);
+        Assert.Equal(["a1", "a2"], await h.PassAsync());
+
+        h.Append("a3\na4\n");
+        File.Copy(h.Path, h.Path + ".1");
+        var firstCopy = watcher.Open(h.Path + ".1");
+        h.Write("b1\nb2\nb3\n");
+        File.Delete(h.Path + ".1");
+        File.Copy(h.Path, h.Path + ".1");
+        var secondCopy = watcher.Open(h.Path + ".1");
+        h.Write("c1\n");
+
+        var lines = await h.PassAsync(); // Notices the truncation; path.1 holds the second copy.
+        watcher.HandOver(firstCopy);
+        watcher.HandOver(secondCopy);
+        lines.AddRange(await h.PassAsync());
+        lines.AddRange(await h.PassAsync());
+
+        Assert.Equal(["a3", "a4", "b1", "b2", "b3", "c1"], lines.Order());
+        Assert.Equal(1, h.Metrics.Truncations.Value); // Two truncations, one noticed: the second copy is read as a renamed file.
+        Assert.Equal(6, h.Metrics.TruncationRecovered.Value);
+    }
+
+    [Fact]
+    public async Task Copytruncate_with_no_copy_the_truncated_file_is_let_go_after_the_settle_period()
+    {
+        using var watcher = new HandedOverFiles();
+        using var h = new TailerHarness(openedFiles: watcher);
+        h.Write("a1\n");
+        h.Tailer.Recover(null);
+        Assert.Equal(["a1"], await h.PassAsync());
+        h.Append("a2\npart");
+        Assert.Equal(["a2"], await h.PassAsync());
+        h.Write("b1\n"); // Truncated without a copy: the rest of "part" is gone.
+        Assert.Equal(["b1"], await h.PassAsync());
+
+        h.Time.Advance(ReleasePolicy.Settle - TimeSpan.FromMilliseconds(1));
+        Assert.Empty(await h.PassAsync());
+        Assert.Equal(0, h.Metrics.BytesDropped.Value); // Still waiting: a copy could complete the partial line.
+        h.Time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Empty(await h.PassAsync());
+        Assert.Equal(4, h.Metrics.BytesDropped.Value); // Let go: the partial line is dropped and counted.
+
+        // A copy of the released content handed over afterwards is not read again.
+        File.WriteAllText(h.Dir("late.copy"), "a1\na2\npart-and-more\n");
+        watcher.HandOver(watcher.Open(h.Dir("late.copy")));
+        Assert.Empty(await h.PassAsync());
+    }
+
     [Fact]
     public async Task Restart_from_a_checkpoint_resumes_at_the_delivered_offset()
     {
