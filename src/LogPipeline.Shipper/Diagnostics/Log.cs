@@ -31,7 +31,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "The copy of truncated {File} was handed over after the truncation: recovered {Recovered} bytes from read offset {Offset}")]
     public static partial void TruncatedCopyLate(ILogger logger, FileIdentity file, long offset, long recovered);
 
-    [LoggerMessage(EventId = 114, Level = LogLevel.Error, Message = "No copy of truncated {File} was found: what followed read offset {Offset} is lost")]
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "No copy of truncated {File} was found: whatever it held after read offset {Offset} is lost (nothing, if it was truncated after being read to its end)")]
     public static partial void TruncatedCopyMissing(ILogger logger, FileIdentity file, long offset);
 
     [LoggerMessage(EventId = 107, Level = LogLevel.Error, Message = "Backlog limit Shipper:MaxBacklogBytes ({Limit} bytes) exceeded: letting go of {File} with {Bytes} unread bytes (counted in shipper_bytes_dropped_total)")]
