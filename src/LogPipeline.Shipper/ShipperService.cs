@@ -89,7 +89,7 @@ internal sealed class ShipperService(
         var metadata = options.Metadata.Resolve($"{ShipperOptions.Section}:Metadata", metadataErrors)
             ?? throw new InvalidOperationException(string.Join(" ", metadataErrors));
         using var publisher = new KafkaPublisher(kafka, securityOptions.Value, options, metadata, budget, metrics, time, logger);
-        using var tailer = new Tailer(options, budget, channel.Writer, registry, metrics, time, logger);
+        using var tailer = Tailer.Create(options, budget, channel.Writer, registry, metrics, time, logger);
         tailer.Recover(LoadCheckpoints(store));
         var livenessLimit = TimeSpan.FromSeconds(30) + options.PollInterval;
         health.AddLiveness("tail-loop", () =>

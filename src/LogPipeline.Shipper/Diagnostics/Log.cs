@@ -28,6 +28,12 @@ internal static partial class Log
     [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "{Path} was truncated in place at read offset {Offset}; recovered {Recovered} bytes from {Copy}")]
     public static partial void Truncated(ILogger logger, string path, long offset, long recovered, string copy);
 
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "The copy of truncated {File} was handed over after the truncation: recovered {Recovered} bytes from read offset {Offset}")]
+    public static partial void TruncatedCopyLate(ILogger logger, FileIdentity file, long offset, long recovered);
+
+    [LoggerMessage(EventId = 114, Level = LogLevel.Warning, Message = "No copy of truncated {File} was found: whatever it held after read offset {Offset} is lost (nothing, if it was truncated after being read to its end)")]
+    public static partial void TruncatedCopyMissing(ILogger logger, FileIdentity file, long offset);
+
     [LoggerMessage(EventId = 107, Level = LogLevel.Error, Message = "Backlog limit Shipper:MaxBacklogBytes ({Limit} bytes) exceeded: letting go of {File} with {Bytes} unread bytes (counted in shipper_bytes_dropped_total)")]
     public static partial void BacklogDropped(ILogger logger, long limit, string file, long bytes);
 

@@ -23,7 +23,7 @@ namespace LogPipeline.Shipper.Tailing;
 /// Threads: <see cref="EnsureWatching"/> and <see cref="TryTakeOpened"/> are called by the tail loop;
 /// the reader thread owns the inotify fd, the candidate paths and the set of files already handed over.
 /// </summary>
-internal sealed unsafe class InotifyWatcher : IDisposable
+internal sealed unsafe class InotifyWatcher : IOpenedFiles
 {
     private const uint InModify = 0x2;
     private const uint InMovedFrom = 0x40;

@@ -6,17 +6,17 @@ namespace LogPipeline.Shipper.Tailing;
 
 /// <summary>
 /// One open file: its descriptor (kept across renames — reading through it is what makes rename
-/// rotation lossless), its identity once known, the line reader and the rotation bookkeeping.
-/// Owned by the tail loop.
+/// rotation lossless), its identity once known, the line reader, its <see cref="FileState"/> and the timestamps the
+/// <see cref="ReleasePolicy"/> reads. Owned by the tail loop; state changes go through <see cref="FileSet.Apply"/>.
 /// </summary>
 internal sealed class TailedFile : IDisposable
 {
-    public TailedFile(string path, SafeFileHandle handle, FileStatus status, int maxLineBytes, long startOffset, long openedAt)
+    public TailedFile(string path, SafeFileHandle handle, FileStatus status, LineReader reader, long openedAt)
     {
         Path = path;
         Handle = handle;
         Status = status;
-        Reader = new LineReader(maxLineBytes, startOffset);
+        Reader = reader;
         LastGrowth = openedAt;
     }
 
@@ -34,13 +34,10 @@ internal sealed class TailedFile : IDisposable
 
     public LineReader Reader { get; }
 
-    /// <summary>No longer the live file: read it to its end, then let it go once the writer has moved on.</summary>
-    public bool Rotated { get; set; }
+    /// <summary>Opened but not yet placed (<see cref="FileState.Unclassified"/>) until the first transition.</summary>
+    public FileState State { get; set; } = FileState.Unclassified;
 
-    /// <summary>The writer is known to have stopped writing here (newer file got data, or the file is a copy).</summary>
-    public bool WriterMovedOn { get; set; }
-
-    /// <summary>Timestamp (TimeProvider) at which <see cref="WriterMovedOn"/> became true.</summary>
+    /// <summary>Timestamp (TimeProvider) at which the file entered <see cref="FileState.WriterMovedOn"/>.</summary>
     public long WriterMovedAt { get; set; }
 
     /// <summary>Timestamp of the last observed growth (idle-release fallback).</summary>

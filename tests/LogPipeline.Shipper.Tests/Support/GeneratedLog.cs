@@ -31,6 +31,19 @@ internal sealed class GeneratedLog(string path)
 
     public int Rotations { get; private set; }
 
+    /// <summary>
+    /// A file younger than this is not rotated again, even when it is full: it grows on until then. A writer that was
+    /// held up (a starved thread) catches up in one burst, and without this it fills and rotates a file twice within a
+    /// millisecond, so the first copy exists for less than a millisecond. A rotator like logrotate checks sizes
+    /// periodically: a file it rotates has lived at least that period.
+    /// </summary>
+    public TimeSpan MinRotationInterval { get; init; }
+
+    /// <summary>The shortest time between two rotations (how fast the shipper had to keep up).</summary>
+    public TimeSpan ShortestRotationGap { get; private set; } = TimeSpan.MaxValue;
+
+    private TimeSpan _lastRotation;
+
     /// <summary>Reopens the path before the next write, like nginx after SIGUSR1 (any thread may call it).</summary>
     public void RequestReopen() => Volatile.Write(ref _reopen, 1);
 
@@ -83,7 +96,9 @@ internal sealed class GeneratedLog(string path)
                 }
 
                 burst.Clear();
-                while (written < due && (Rotation == RotationMode.None || inFile + burst.Length < RotateBytes))
+                // A file kept past RotateBytes (MinRotationInterval) takes the whole burst.
+                var limit = inFile >= RotateBytes ? long.MaxValue : RotateBytes;
+                while (written < due && (Rotation == RotationMode.None || inFile + burst.Length < limit))
                 {
                     burst.Append(Line(first + written)).Append('\n');
                     written++;
@@ -92,8 +107,15 @@ internal sealed class GeneratedLog(string path)
                 var bytes = Encoding.ASCII.GetBytes(burst.ToString());
                 file.Write(bytes);
                 inFile += bytes.Length;
-                if (Rotation != RotationMode.None && inFile >= RotateBytes)
+                if (Rotation != RotationMode.None && inFile >= RotateBytes
+                    && (Rotations == 0 || clock.Elapsed - _lastRotation >= MinRotationInterval))
                 {
+                    if (Rotations > 0 && clock.Elapsed - _lastRotation < ShortestRotationGap)
+                    {
+                        ShortestRotationGap = clock.Elapsed - _lastRotation;
+                    }
+
+                    _lastRotation = clock.Elapsed;
                     file = await RotateAsync(file, first + written, cancellationToken);
                     written += _extraWritten;
                     _extraWritten = 0;
