@@ -4,7 +4,7 @@ using LogPipeline.Hosting.CommandLine;
 using LogPipeline.Hosting.Configuration;
 using LogPipeline.Hosting.Kafka;
 using LogPipeline.Ingest.Consuming;
-using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Ingest.Setup;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;

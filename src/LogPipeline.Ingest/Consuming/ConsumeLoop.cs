@@ -4,7 +4,6 @@ using LogPipeline.Hosting.Connectivity;
 using LogPipeline.Hosting.Kafka;
 using LogPipeline.Ingest.Diagnostics;
 using LogPipeline.Ingest.Indexing;
-using LogPipeline.Ingest.Pipeline;
 using Microsoft.Extensions.Logging;
 
 namespace LogPipeline.Ingest.Consuming;

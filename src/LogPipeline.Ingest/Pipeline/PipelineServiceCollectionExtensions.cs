@@ -2,6 +2,7 @@ using System.Globalization;
 using LogPipeline.Hosting.Kafka;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;
+using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Setup;
 using Microsoft.Extensions.Configuration;

@@ -1,12 +1,14 @@
 using System.Threading.Channels;
 using Elastic.Clients.Elasticsearch;
 using Elastic.Transport;
+using LogPipeline.Ingest.Consuming;
+using LogPipeline.Ingest.DeadLetters;
 using LogPipeline.Ingest.Diagnostics;
-using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Elasticsearch;
 using Microsoft.Extensions.Logging;
 using HttpMethod = Elastic.Transport.HttpMethod;
 
-namespace LogPipeline.Ingest.Pipeline;
+namespace LogPipeline.Ingest.Indexing;
 
 /// <summary>
 /// Indexing stage: sends each batch's NDJSON body as one <c>_bulk</c> request through the client's transport

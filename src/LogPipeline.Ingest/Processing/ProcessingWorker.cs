@@ -4,7 +4,7 @@ using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Indexing;
 
-namespace LogPipeline.Ingest.Pipeline;
+namespace LogPipeline.Ingest.Processing;
 
 /// <summary>
 /// Parse/enrich stage: turns consumed messages into <c>_bulk</c> lines (action + the factory's document, no

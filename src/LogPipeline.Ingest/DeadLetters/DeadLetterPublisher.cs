@@ -1,9 +1,10 @@
 using System.Text;
 using Confluent.Kafka;
 using LogPipeline.Ingest.Diagnostics;
+using LogPipeline.Ingest.Indexing;
 using Microsoft.Extensions.Logging;
 
-namespace LogPipeline.Ingest.Pipeline;
+namespace LogPipeline.Ingest.DeadLetters;
 
 /// <summary>
 /// Sends refused messages to the dead-letter topic: the original key and bytes, the original headers plus

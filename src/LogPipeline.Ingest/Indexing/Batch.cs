@@ -1,7 +1,6 @@
 using Confluent.Kafka;
-using LogPipeline.Ingest.Indexing;
 
-namespace LogPipeline.Ingest.Pipeline;
+namespace LogPipeline.Ingest.Indexing;
 
 /// <summary>
 /// Consumed messages on their way to one <c>_bulk</c> request: the NDJSON body (action line + document per
