@@ -75,7 +75,7 @@ internal sealed class BulkIndexer
     }
 
     /// <summary>Indexes batches until the input completes; <paramref name="abandon"/> gives up the current batch (not committed).</summary>
-    public async Task RunAsync(ChannelReader<Batch> input, ChannelWriter<Completion> completions, CancellationToken abandon)
+    public async Task RunAsync(ChannelReader<Batch> input, CompletionQueue completions, CancellationToken abandon)
     {
         while (await input.WaitToReadAsync(abandon))
         {
@@ -96,12 +96,11 @@ internal sealed class BulkIndexer
                     var positions = new Position[batch.Items.Count];
                     for (var i = 0; i < positions.Length; i++)
                     {
-                        var record = batch.Items[i].Record;
-                        positions[i] = new Position(record.Partition.Value, record.Offset.Value);
+                        positions[i] = batch.Items[i].Record.Position;
                     }
 
                     batch.Dispose();
-                    completions.TryWrite(new Completion(positions, !done));
+                    completions.Post(new Completion(positions, !done));
                 }
 
                 abandon.ThrowIfCancellationRequested();

@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Confluent.Kafka;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Indexing;
@@ -13,7 +12,7 @@ namespace LogPipeline.Ingest.Processing;
 /// owns its current batch.
 /// </summary>
 internal sealed class ProcessingWorker(
-    ChannelReader<List<ConsumeResult<byte[], byte[]>>> input,
+    ChannelReader<List<IngestRecord>> input,
     ChannelWriter<Batch> output,
     IDocumentFactory factory,
     IndexingOptions options,
@@ -23,7 +22,6 @@ internal sealed class ProcessingWorker(
 
     private static ReadOnlySpan<byte> ActionSuffix => "\"}}\n"u8;
 
-    private readonly SourceHeaders _headers = new();
     private Batch? _batch;
 
     public async Task RunAsync(CancellationToken abort)
@@ -91,13 +89,23 @@ internal sealed class ProcessingWorker(
         }
     }
 
-    private void Add(ConsumeResult<byte[], byte[]> record)
+    private void Add(IngestRecord record)
     {
         _batch ??= new Batch(options.BatchSize, Math.Min(options.BatchBytes, 1024 * 1024), time.GetTimestamp());
         var body = _batch.Body;
         var start = body.Length;
         Span<byte> id = stackalloc byte[DocumentId.Length];
-        var source = _headers.Read(record, time.GetUtcNow(), id);
+        var headers = record.Source;
+        if (headers.FileOffset is not null)
+        {
+            DocumentId.FromSource(headers.SourceBytes ?? [], headers.FileBytes, headers.OffsetBytes, id);
+        }
+        else
+        {
+            DocumentId.FromKafkaPosition(record.Topic, record.Partition, record.Offset, id);
+        }
+
+        var source = new SourceInfo(headers.Source, headers.File, headers.FileOffset, headers.Truncated, time.GetUtcNow());
 
         body.Write(ActionPrefix);
         body.Write(id);
@@ -106,7 +114,7 @@ internal sealed class ProcessingWorker(
         DocumentResult result;
         try
         {
-            result = factory.TryCreate(record.Message.Value ?? [], source, body);
+            result = factory.TryCreate(record.Value, source, body);
         }
 #pragma warning disable CA1031 // A factory bug on one line must dead-letter that line, not stop the worker.
         catch (Exception ex)
