@@ -238,7 +238,7 @@ internal sealed class ConsumeLoop
         _metrics.Consumed.Increment();
         var worker = partition % _workers.Length;
         var chunk = _pending[worker] ??= new List<IngestRecord>(ChunkSize);
-        chunk.Add(_headers.Read(record));
+        chunk.Add(_headers.Read(record, _options.Topic));
         if (chunk.Count >= ChunkSize)
         {
             Flush(worker);

@@ -22,7 +22,8 @@ internal sealed class SourceHeaders
     private string _lastFile = string.Empty;
 
     /// <summary>The record with its headers copied and the <c>lp.*</c> ones decoded.</summary>
-    public IngestRecord Read(ConsumeResult<byte[], byte[]> record)
+    /// <param name="topic">The subscribed topic (the consumer does not marshal it per message).</param>
+    public IngestRecord Read(ConsumeResult<byte[], byte[]> record, string topic)
     {
         byte[]? source = null, file = null, offset = null;
         var truncated = false;
@@ -66,7 +67,7 @@ internal sealed class SourceHeaders
             source,
             file,
             offset);
-        return new IngestRecord(record.Topic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value ?? [], all, decoded);
+        return new IngestRecord(topic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value ?? [], all, decoded);
     }
 
     private static string Cached(byte[] bytes, ref byte[] lastBytes, ref string last)
