@@ -52,6 +52,18 @@ public static class IngestEndToEnd
         /// <summary>The workers' user-agent cache over the run (from their /metrics), or null when not read.</summary>
         public UserAgentStats? UserAgents { get; init; }
 
+        /// <summary>
+        /// Worker CPU for the second half of the lines, scaled to all lines: a worker whose JIT has settled and whose
+        /// user-agent engine has compiled its hot rules (NaN when the interval is too short to measure).
+        /// </summary>
+        public double LateCpuSeconds { get; init; } = double.NaN;
+
+        /// <summary>Events per worker CPU-second over the second half of the lines.</summary>
+        public double LateEventsPerCpuSecond => LateCpuSeconds > 0 ? Lines / LateCpuSeconds : double.NaN;
+
+        /// <summary>µs of worker CPU per event over the second half of the lines.</summary>
+        public double LateCpuMicrosPerEvent => LateCpuSeconds > 0 ? LateCpuSeconds * 1e6 / Lines : double.NaN;
+
         /// <summary>µs of worker CPU per event from the first document on.</summary>
         public double SteadyCpuMicrosPerEvent => SteadyCpuSeconds > 0 ? SteadyCpuSeconds * 1e6 / Lines : double.NaN;
 
@@ -135,12 +147,20 @@ public static class IngestEndToEnd
                 var deadline = start + TimeSpan.FromSeconds(60 + (lines / 1_000.0));
                 var cpuAtFirst = double.NaN;
                 var countAtFirst = 0L;
+                var cpuAtHalf = double.NaN;
+                var countAtHalf = 0L;
                 void OnSample()
                 {
                     if (double.IsNaN(cpuAtFirst) && indexed.Count > 0)
                     {
                         cpuAtFirst = stats.Sum(s => s.CpuSeconds);
                         countAtFirst = indexed.Count;
+                    }
+
+                    if (double.IsNaN(cpuAtHalf) && indexed.Count >= lines / 2)
+                    {
+                        cpuAtHalf = stats.Sum(s => s.CpuSeconds);
+                        countAtHalf = indexed.Count;
                     }
                 }
 
@@ -163,6 +183,10 @@ public static class IngestEndToEnd
                 var steadyCpu = double.IsNaN(cpuAtFirst) || countAtFirst > lines / 2 || cpu - cpuAtFirst < 0.5
                     ? double.NaN
                     : (cpu - cpuAtFirst) * lines / (lines - countAtFirst);
+
+                var lateCpu = double.IsNaN(cpuAtHalf) || countAtHalf > lines * 3 / 4 || cpu - cpuAtHalf < 0.5
+                    ? double.NaN
+                    : (cpu - cpuAtHalf) * lines / (lines - countAtHalf);
 
                 var last = TimeSpan.FromTicks(Enumerable.Range(0, lines).Max(s => indexed.IndexedTicks(s)));
                 var first = TimeSpan.FromTicks(Enumerable.Range(0, lines).Min(s => indexed.IndexedTicks(s)));
@@ -198,6 +222,7 @@ public static class IngestEndToEnd
                 {
                     Workload = workload.Name,
                     UserAgents = userAgents,
+                    LateCpuSeconds = lateCpu,
                 };
             }
             finally
