@@ -50,6 +50,7 @@ public static class IngestSection
             .ToList();
         var root = Path.Combine(Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath(), $"lpbench-ingest-{Environment.ProcessId}");
         var results = new List<IngestEndToEnd.Result>();
+        var load = Micro.UserAgentEngine.LoadAverage();
         try
         {
             foreach (var (workload, workers) in workloads.SelectMany(x => (x == IngestWorkload.FewUserAgents ? workerCounts : [1]).Select(n => (x, n))))
@@ -73,6 +74,7 @@ public static class IngestSection
             }
         }
 
+        load += " → " + Micro.UserAgentEngine.LoadAverage();
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"""
             ## Ingest: end to end
@@ -96,6 +98,8 @@ public static class IngestSection
             Latency: then {trickle:N0} more lines produced at {5000:N0}/s while the workers are caught up, produce →
             received by the sink (mostly the worker's 200 ms `Indexing:FlushInterval` at this rate). "not indexed" = lines
             produced and never received (must be 0); "409s" = documents the sink saw twice (re-delivery after a rebalance; expected 0).
+            Load average (1 min) before → after these runs: {load} on 2 cores; CPU per event rises with it (caches,
+            context switches), events/s far more.
             Target (issue #14): ≥ 100k events per worker CPU-second on few-ua, ≥ 50k on the user-agent workloads.
             Workloads: {string.Join("; ", workloads.Select(x => $"**{x.Name}** = {x.Description}"))}. µs CPU per event
             and events per worker CPU-second "from first document" leave start-up out; "second half" is the worker CPU
@@ -103,8 +107,8 @@ public static class IngestSection
             its hot rules, as one that has been running for a while. Cold UA = a user agent
             not in the worker's cache (`logpipeline_ingest_user_agent_cache_cold_parse_seconds` from the worker's
             /metrics: mean, and the bound of the bucket that holds the p99; wall time inside the worker, so a busy
-            machine adds waiting for a core). "previous" = the same workload measured before issue #14's changes
-            (issue #14's table: one worker, 200k lines, 12 partitions, the cheap sink).
+            machine adds waiting for a core). "previous" = the same workload before issue #14's changes: the previously
+            published run of this bench, and issue #14's table (one worker, 200k lines, 12 partitions, the cheap sink).
 
             | workload | workers | sink | events/s | events/s from first document | seconds | worker CPU s | events per worker CPU-s (from first document) | µs CPU per event (from first document) | second half: events per worker CPU-s, µs per event | previous: events per worker CPU-s, µs per event | UA cache misses | cold UA µs mean | cold UA µs p99 ≤ | harness CPU s | latency p50 ms | latency p99 ms | not indexed | 409s |
             |---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
@@ -132,8 +136,8 @@ public static class IngestSection
     /// </summary>
     private static string Previous(string workload) => workload switch
     {
-        "few-ua" => "85k (last published run, before the changes in this table); ~27k, ~36 µs (issue #14)",
-        "long-tail" => "~7k, ~143 µs (5 % never-seen)",
+        "few-ua" => "85,218, 11.7 µs (the run published before these changes, load ~10); ~27k, ~36 µs (issue #14)",
+        "long-tail" => "~7k, ~143 µs (issue #14: 5 % never-seen)",
         _ => "not measured",
     };
 

@@ -253,7 +253,7 @@ public static class UserAgentEngine
         return new ColdResult(engine, construction, wall.Average(), P99(wall), cpu.Average(), P99(cpu), cpu[^1], processUs, parser.Promoter?.Promoted ?? 0);
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {

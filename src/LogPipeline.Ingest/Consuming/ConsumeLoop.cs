@@ -17,7 +17,7 @@ namespace LogPipeline.Ingest.Consuming;
 /// largest per-message cost measured (a thread-pool hop per record while the workers kept up).
 /// Each record becomes an <see cref="IngestRecord"/> here (headers decoded once); Confluent's types stay in this folder.
 /// The thread blocks only in Confluent's <c>Consume</c> (blocking by design) and, while saturated or draining, on
-/// <see cref="CompletionQueue.Wait"/> (an event): never on a task. The worker queues are unbounded because every
+/// <see cref="CompletionQueue.Wait"/> (a monitor): never on a task. The worker queues are unbounded because every
 /// record in them is counted in flight, and the in-flight limit stops consuming, so a write never has to wait.
 /// Backpressure: above Indexing:MaxInFlightMessages the loop first just stops taking records and waits for
 /// completions (librdkafka keeps its prefetched messages, bounded by queued.max.messages.kbytes); only when that
