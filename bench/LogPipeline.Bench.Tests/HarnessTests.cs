@@ -1,4 +1,5 @@
 using System.Text;
+using LogPipeline.Bench.Ingest;
 using LogPipeline.Bench.Measurement;
 using LogPipeline.Bench.Reporting;
 using LogPipeline.Bench.Workloads;
@@ -58,6 +59,46 @@ public sealed class HarnessTests : IDisposable
         await writer.RunAsync(TestContext.Current.CancellationToken);
         Assert.Equal(500, writer.Written);
         Assert.True(writer.Rotations > 0);
+    }
+
+    [Theory]
+    [InlineData("long-tail", 5)]
+    [InlineData("bot-storm", 20)]
+    public void Ingest_workloads_carry_the_stated_share_of_never_seen_user_agents(string name, int percent)
+    {
+        string[] agents = [.. Enumerable.Range(0, 100).Select(i => $"agent-{i}")];
+        var workload = name == "long-tail" ? IngestWorkload.LongTail(agents) : IngestWorkload.BotStorm(agents);
+        const int Lines = 20_000;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var firstSeen = 0;
+        for (var seq = 0L; seq < Lines; seq++)
+        {
+            var line = Encoding.ASCII.GetString(workload.Line(seq));
+            Assert.Equal(line, Encoding.ASCII.GetString(workload.Line(seq)));
+            Assert.Equal(seq, LineGenerator.ParseSeq(workload.Line(seq)));
+            var agent = line[(line.LastIndexOf(" \"", line.Length - 2, StringComparison.Ordinal) + 2)..^1];
+            if (seen.Add(agent) && agent.Contains("lpbench/", StringComparison.Ordinal))
+            {
+                firstSeen++;
+            }
+        }
+
+        // The unique share within a point and a half of the target; the skewed rest reuses the list.
+        Assert.InRange(firstSeen * 100.0 / Lines, percent - 1.5, percent + 1.5);
+        Assert.InRange(seen.Count - firstSeen, 50, 100);
+    }
+
+    [Fact]
+    public void Ingest_workload_lines_escape_user_agents_as_nginx_does()
+    {
+        var workload = IngestWorkload.LongTail(["a\"b\\c é"]);
+        var agents = Enumerable.Range(0, 200).Select(seq => Encoding.ASCII.GetString(workload.Line(seq)))
+            .Where(l => !l.Contains("lpbench/", StringComparison.Ordinal))
+            .Select(l => l[(l.LastIndexOf(" \"", l.Length - 2, StringComparison.Ordinal) + 2)..^1])
+            .Distinct()
+            .ToList();
+
+        Assert.Equal(["a\\x22b\\x5Cc \\xC3\\xA9"], agents);
     }
 
     [Fact]

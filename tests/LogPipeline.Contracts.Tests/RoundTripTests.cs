@@ -10,8 +10,6 @@ namespace LogPipeline.Contracts.Tests;
 /// <summary>What the shipper writes, the ingest worker reads back unchanged: identity, headers, metadata and _id.</summary>
 public sealed class RoundTripTests
 {
-    private static readonly DateTimeOffset Received = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-
     [Theory]
     [InlineData(2049UL, 1234UL, "00ff00ff00ff00ff")]
     [InlineData(0UL, 0UL, "")]
@@ -61,11 +59,13 @@ public sealed class RoundTripTests
             (HeaderNames.Truncated, "1"u8.ToArray()));
         Span<byte> id = stackalloc byte[DocumentId.Length];
 
-        var source = new SourceHeaders().Read(record, Received, id);
+        var read = new SourceHeaders().Read(record, "nginx-access");
+        read.WriteDocumentId(id);
+        var source = read.Source;
 
         Assert.Equal("web-7d9f-abcde", source.Source);
         Assert.Equal(identity.ToString(), source.File);
-        Assert.Equal(1200L, source.Offset);
+        Assert.Equal(1200L, source.FileOffset);
         Assert.True(source.Truncated);
         Assert.Equal(DocumentId.FromSource("web-7d9f-abcde", identity.ToString(), 1200), Encoding.ASCII.GetString(id));
         var k8s = Assert.IsType<Ingest.Enrichment.KubernetesSource>(source.Kubernetes);
@@ -98,7 +98,9 @@ public sealed class RoundTripTests
         Span<byte> id = stackalloc byte[DocumentId.Length];
         Span<byte> expected = stackalloc byte[DocumentId.Length];
 
-        var source = new SourceHeaders().Read(record, Received, id);
+        var read = new SourceHeaders().Read(record, "nginx-access");
+        read.WriteDocumentId(id);
+        var source = read.Source;
 
         DocumentId.FromKafkaPosition("nginx-access", 3, 42, expected);
         Assert.True(id.SequenceEqual(expected));
@@ -122,9 +124,10 @@ public sealed class RoundTripTests
             (HeaderNames.Metadata, Encoding.UTF8.GetBytes(value)));
         Span<byte> id = stackalloc byte[DocumentId.Length];
 
-        var source = new SourceHeaders().Read(record, Received, id);
+        var read = new SourceHeaders().Read(record, "nginx-access");
+        read.WriteDocumentId(id);
 
-        Assert.Null(source.Kubernetes);
+        Assert.Null(read.Source.Kubernetes);
         Assert.Equal(DocumentId.FromSource("web", "1:2:ab", 0), Encoding.ASCII.GetString(id));
     }
 
@@ -132,13 +135,12 @@ public sealed class RoundTripTests
     public void Interleaved_pods_each_keep_their_own_metadata()
     {
         var headers = new SourceHeaders();
-        Span<byte> id = stackalloc byte[DocumentId.Length];
         for (var round = 0; round < 3; round++)
         {
             foreach (var pod in new[] { "web-a", "web-b", "web-c" })
             {
                 var meta = new SourceMetadata("kubernetes", "ns-" + pod, pod, null, "node-" + pod, "nginx", [new("app", "app-" + pod)]);
-                var source = headers.Read(Record((HeaderNames.Metadata, meta.Encode())), Received, id);
+                var source = headers.Read(Record((HeaderNames.Metadata, meta.Encode())), "nginx-access").Source;
                 Assert.Equal(pod, source.Kubernetes?.Metadata.PodName);
                 Assert.Equal("ns-" + pod, source.Kubernetes?.Metadata.Namespace);
                 Assert.Equal("app-" + pod, source.Kubernetes?.App);

@@ -47,6 +47,26 @@ public static class IngestEndToEnd
         long Duplicates,
         string? Failure)
     {
+        public string Workload { get; init; } = IngestWorkload.FewUserAgents.Name;
+
+        /// <summary>The workers' user-agent cache over the run (from their /metrics), or null when not read.</summary>
+        public UserAgentStats? UserAgents { get; init; }
+
+        /// <summary>
+        /// Worker CPU for the second half of the lines, scaled to all lines: a worker whose JIT has settled and whose
+        /// user-agent engine has compiled its hot rules (NaN when the interval is too short to measure).
+        /// </summary>
+        public double LateCpuSeconds { get; init; } = double.NaN;
+
+        /// <summary>Events per worker CPU-second over the second half of the lines.</summary>
+        public double LateEventsPerCpuSecond => LateCpuSeconds > 0 ? Lines / LateCpuSeconds : double.NaN;
+
+        /// <summary>µs of worker CPU per event over the second half of the lines.</summary>
+        public double LateCpuMicrosPerEvent => LateCpuSeconds > 0 ? LateCpuSeconds * 1e6 / Lines : double.NaN;
+
+        /// <summary>µs of worker CPU per event from the first document on.</summary>
+        public double SteadyCpuMicrosPerEvent => SteadyCpuSeconds > 0 ? SteadyCpuSeconds * 1e6 / Lines : double.NaN;
+
         /// <summary>Events per worker CPU-second, start-up included.</summary>
         public double EventsPerCpuSecond => CpuSeconds > 0 ? Lines / CpuSeconds : double.NaN;
 
@@ -54,12 +74,12 @@ public static class IngestEndToEnd
         public double SteadyEventsPerCpuSecond => SteadyCpuSeconds > 0 ? Lines / SteadyCpuSeconds : double.NaN;
     }
 
-    public static Result Run(int workers, int lines, int latencyLines, string runRoot, IngestSink sink, int partitions)
+    public static Result Run(int workers, int lines, int latencyLines, string runRoot, IngestSink sink, int partitions, IngestWorkload workload)
     {
         var dll = IngestWorkers.Dll;
         if (dll is null)
         {
-            return Failed(workers, lines, sink, partitions, "logpipeline-ingest not built");
+            return Failed(workers, lines, sink, partitions, "logpipeline-ingest not built", workload);
         }
 
         using var cluster = KafkaMockCluster.Start(3);
@@ -95,7 +115,7 @@ public static class IngestEndToEnd
             using var producer = new ProducerBuilder<byte[], byte[]>(config).Build();
             for (var seq = 0; seq < lines; seq++)
             {
-                Produce(producer, seq, partitions);
+                Produce(producer, seq, partitions, workload);
             }
 
             producer.Flush(TimeSpan.FromMinutes(1));
@@ -104,19 +124,22 @@ public static class IngestEndToEnd
             var stored = StoredMessages(cluster.BootstrapServers, partitions);
             if (stored != lines)
             {
-                return Failed(workers, lines, sink, partitions, $"the mock cluster kept {stored:N0} of {lines:N0} preloaded lines (use more partitions)");
+                return Failed(workers, lines, sink, partitions, $"the mock cluster kept {stored:N0} of {lines:N0} preloaded lines (use more partitions)", workload);
             }
 
             var group = "bench-ingest-" + Guid.NewGuid().ToString("N");
             var processes = new List<ToolProcess>();
+            var ports = new List<int>();
             var stats = new List<ProcessTreeStats>();
             try
             {
                 var start = clock.Elapsed;
                 for (var i = 0; i < workers; i++)
                 {
-                    var p = IngestWorkers.Start(dll, Path.Combine(runRoot, $"ingest-{workers}w-{i}"), cluster.BootstrapServers, Topic, group, url);
+                    var port = IngestWorkers.FreePort();
+                    var p = IngestWorkers.Start(dll, Path.Combine(runRoot, $"ingest-{workers}w-{i}"), cluster.BootstrapServers, Topic, group, url, port);
                     processes.Add(p);
+                    ports.Add(port);
                     stats.Add(new ProcessTreeStats(p.Pid));
                 }
 
@@ -124,6 +147,8 @@ public static class IngestEndToEnd
                 var deadline = start + TimeSpan.FromSeconds(60 + (lines / 1_000.0));
                 var cpuAtFirst = double.NaN;
                 var countAtFirst = 0L;
+                var cpuAtHalf = double.NaN;
+                var countAtHalf = 0L;
                 void OnSample()
                 {
                     if (double.IsNaN(cpuAtFirst) && indexed.Count > 0)
@@ -131,11 +156,17 @@ public static class IngestEndToEnd
                         cpuAtFirst = stats.Sum(s => s.CpuSeconds);
                         countAtFirst = indexed.Count;
                     }
+
+                    if (double.IsNaN(cpuAtHalf) && indexed.Count >= lines / 2)
+                    {
+                        cpuAtHalf = stats.Sum(s => s.CpuSeconds);
+                        countAtHalf = indexed.Count;
+                    }
                 }
 
                 if (WaitFor(() => indexed.Count >= lines, deadline, clock, processes, stats, lines, indexed, OnSample) is { } failure)
                 {
-                    return Failed(workers, lines, sink, partitions, failure + $" ({indexed.Count:N0}/{lines:N0} indexed)");
+                    return Failed(workers, lines, sink, partitions, failure + $" ({indexed.Count:N0}/{lines:N0} indexed)", workload);
                 }
 
                 foreach (var s in stats)
@@ -144,6 +175,7 @@ public static class IngestEndToEnd
                 }
 
                 var cpu = stats.Sum(s => s.CpuSeconds);
+                var userAgents = UserAgentStats.Read(ports);
                 var harnessCpu = (Process.GetCurrentProcess().TotalProcessorTime - harnessStart).TotalSeconds;
                 // From the first sample that saw a document: the CPU the worker spent on the remaining lines, scaled
                 // to all lines (the first sample comes within ~100 ms of the first document).
@@ -151,6 +183,10 @@ public static class IngestEndToEnd
                 var steadyCpu = double.IsNaN(cpuAtFirst) || countAtFirst > lines / 2 || cpu - cpuAtFirst < 0.5
                     ? double.NaN
                     : (cpu - cpuAtFirst) * lines / (lines - countAtFirst);
+
+                var lateCpu = double.IsNaN(cpuAtHalf) || countAtHalf > lines * 3 / 4 || cpu - cpuAtHalf < 0.5
+                    ? double.NaN
+                    : (cpu - cpuAtHalf) * lines / (lines - countAtHalf);
 
                 var last = TimeSpan.FromTicks(Enumerable.Range(0, lines).Max(s => indexed.IndexedTicks(s)));
                 var first = TimeSpan.FromTicks(Enumerable.Range(0, lines).Min(s => indexed.IndexedTicks(s)));
@@ -168,7 +204,7 @@ public static class IngestEndToEnd
                     }
 
                     produced[i] = clock.Elapsed.Ticks;
-                    Produce(producer, lines + i, partitions);
+                    Produce(producer, lines + i, partitions, workload);
                     producer.Poll(TimeSpan.Zero);
                 }
 
@@ -182,7 +218,12 @@ public static class IngestEndToEnd
                 return new Result(
                     workers, lines, sink, partitions, seconds, lines / seconds, steady, cpu, steadyCpu, harnessCpu,
                     Percentile(latencies, 0.50), Percentile(latencies, 0.99), lines + latencyLines - indexed.Count,
-                    bulkSink?.Duplicates ?? -1, null);
+                    bulkSink?.Duplicates ?? -1, null)
+                {
+                    Workload = workload.Name,
+                    UserAgents = userAgents,
+                    LateCpuSeconds = lateCpu,
+                };
             }
             finally
             {
@@ -252,17 +293,16 @@ public static class IngestEndToEnd
         return high - low;
     }
 
-    private static void Produce(IProducer<byte[], byte[]> producer, long seq, int partitions)
+    private static void Produce(IProducer<byte[], byte[]> producer, long seq, int partitions, IngestWorkload workload)
     {
         // One file per partition, written to that partition explicitly: key hashing would spread a handful of
         // keys unevenly and leave some partitions (and so one worker's share) larger than others.
         var partition = (int)(seq % partitions);
         var file = "1:" + partition.ToString(CultureInfo.InvariantCulture) + ":bench";
-        var line = LineGenerator.LineBytes(seq);
         var message = new Message<byte[], byte[]>
         {
             Key = Encoding.UTF8.GetBytes(file),
-            Value = line[..^1],
+            Value = workload.Line(seq),
             Headers =
             [
                 new Header("lp.source", "bench"u8.ToArray()),
@@ -287,6 +327,6 @@ public static class IngestEndToEnd
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    public static Result Failed(int workers, int lines, IngestSink sink, int partitions, string why) =>
-        new(workers, lines, sink, partitions, 0, 0, 0, 0, 0, 0, 0, 0, lines, 0, why);
+    public static Result Failed(int workers, int lines, IngestSink sink, int partitions, string why, IngestWorkload workload) =>
+        new(workers, lines, sink, partitions, 0, 0, 0, 0, 0, 0, 0, 0, lines, 0, why) { Workload = workload.Name };
 }

@@ -16,7 +16,8 @@ public static class IngestWorkers
             .Select(c => RepoPaths.Combine("src", "LogPipeline.Ingest", "bin", c, "net10.0", "logpipeline-ingest.dll"))
             .FirstOrDefault(File.Exists);
 
-    public static ToolProcess Start(string dll, string runDirectory, string bootstrap, string topic, string groupId, Uri elasticsearch)
+    /// <param name="observabilityPort">Where the worker serves /metrics (the bench reads the user-agent cache from it).</param>
+    public static ToolProcess Start(string dll, string runDirectory, string bootstrap, string topic, string groupId, Uri elasticsearch, int observabilityPort)
     {
         Directory.CreateDirectory(runDirectory);
         var env = new Dictionary<string, string>
@@ -25,7 +26,7 @@ public static class IngestWorkers
             ["Kafka__Topic"] = topic,
             ["Kafka__GroupId"] = groupId,
             ["Elasticsearch__Url"] = elasticsearch.ToString(),
-            ["Observability__Port"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["Observability__Port"] = observabilityPort.ToString(CultureInfo.InvariantCulture),
             ["DOTNET_gcServer"] = "0",
             // As the image sets it (src/LogPipeline.Ingest/Dockerfile): the bench measures what ships.
             ["DOTNET_GCgen0size"] = "0x4000000",
@@ -43,7 +44,7 @@ public static class IngestWorkers
         return ToolProcess.Start("dotnet", [dll], runDirectory, env);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

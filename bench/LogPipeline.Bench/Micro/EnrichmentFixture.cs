@@ -4,6 +4,7 @@ using LogPipeline.Bench.Workloads;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Enrichment.GeoIp;
 using LogPipeline.Ingest.Enrichment.UserAgents;
+using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Parsing;
 
 namespace LogPipeline.Bench.Micro;

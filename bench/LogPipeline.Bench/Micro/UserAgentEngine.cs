@@ -32,7 +32,7 @@ public class UserAgentEngineBenchmarks
     {
         _agents = UserAgentEngine.TestUaStrings() ?? throw new InvalidOperationException(UserAgentEngine.Missing());
         _parser = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"));
-        _reference = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"), 10_000, 512, null, prefilter: false);
+        _reference = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"), UserAgentOptions.DefaultCacheBytes, 512, null, prefilter: false);
         // Steady state: the engine has seen this traffic and compiled the rules it spends its time in
         // (the cold-start cost is the separate first-pass table).
         UserAgentEngine.WarmUp(_parser, _agents);
@@ -225,7 +225,7 @@ public static class UserAgentEngine
     {
         var engine = prefilter ? "prefiltered engine" : "reference: every rule in order";
         var clock = Stopwatch.StartNew();
-        var parser = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"), 10_000, MaxLength, null, prefilter);
+        var parser = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"), UserAgentOptions.DefaultCacheBytes, MaxLength, null, prefilter);
         var construction = clock.Elapsed.TotalMilliseconds;
         yield return Pass(engine + ", first pass", construction, agents, parser, cached: true);
         WarmUp(parser, agents);
@@ -253,7 +253,7 @@ public static class UserAgentEngine
         return new ColdResult(engine, construction, wall.Average(), P99(wall), cpu.Average(), P99(cpu), cpu[^1], processUs, parser.Promoter?.Promoted ?? 0);
     }
 
-    private static string LoadAverage()
+    internal static string LoadAverage()
     {
         try
         {

@@ -20,14 +20,16 @@ public static class LineGenerator
     private static readonly DateTimeOffset Epoch = new(2026, 1, 15, 10, 0, 0, TimeSpan.Zero);
 
     /// <summary>The line for sequence number <paramref name="seq"/>, newline included.</summary>
-    public static string Line(long seq)
+    public static string Line(long seq) => Line(seq, Agents[seq % Agents.Length]);
+
+    /// <summary>The line for <paramref name="seq"/> with the given user agent (already as nginx logs it), newline included.</summary>
+    public static string Line(long seq, string agent)
     {
         var ip = $"{(seq % 200) + 11}.{(seq / 7) % 250}.{(seq / 3) % 250}.{(seq % 250) + 1}";
         var time = Epoch.AddMilliseconds(seq).ToString("dd/MMM/yyyy:HH:mm:ss +0000", CultureInfo.InvariantCulture);
         var path = Paths[seq % Paths.Length];
         var status = seq % 50 == 0 ? 404 : 200;
         var bytes = 512 + (seq % 4096);
-        var agent = Agents[seq % Agents.Length];
         return string.Create(
             CultureInfo.InvariantCulture,
             $"{ip} - - [{time}] \"GET {path}?seq={seq} HTTP/1.1\" {status} {bytes} \"https://shop.example/\" \"{agent}\"\n");

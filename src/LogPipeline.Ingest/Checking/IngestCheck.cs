@@ -3,7 +3,7 @@ using Confluent.Kafka;
 using LogPipeline.Hosting.CommandLine;
 using LogPipeline.Hosting.Configuration;
 using LogPipeline.Ingest.Consuming;
-using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Ingest.Setup;
 using LogPipeline.Kafka;
 using Microsoft.Extensions.Configuration;

@@ -1,3 +1,4 @@
+using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Reporting;
 

@@ -2,8 +2,6 @@ using System.Threading.Channels;
 using Confluent.Kafka;
 using LogPipeline.Hosting.Connectivity;
 using LogPipeline.Ingest.Diagnostics;
-using LogPipeline.Ingest.Indexing;
-using LogPipeline.Ingest.Pipeline;
 using LogPipeline.Kafka;
 using Microsoft.Extensions.Logging;
 
@@ -17,6 +15,10 @@ namespace LogPipeline.Ingest.Consuming;
 /// Records go to the workers in chunks (up to <see cref="ChunkSize"/>, or whatever was ready when the local queue
 /// ran dry): one channel write and at most one worker wake-up per chunk instead of per message, which was the
 /// largest per-message cost measured (a thread-pool hop per record while the workers kept up).
+/// Each record becomes an <see cref="IngestRecord"/> here (headers decoded once); Confluent's types stay in this folder.
+/// The thread blocks only in Confluent's <c>Consume</c> (blocking by design) and, while saturated or draining, on
+/// <see cref="CompletionQueue.Wait"/> (a monitor): never on a task. The worker queues are unbounded because every
+/// record in them is counted in flight, and the in-flight limit stops consuming, so a write never has to wait.
 /// Backpressure: above Indexing:MaxInFlightMessages the loop first just stops taking records and waits for
 /// completions (librdkafka keeps its prefetched messages, bounded by queued.max.messages.kbytes); only when that
 /// lasts longer than <see cref="HoldBeforePause"/> are the assigned partitions paused while polling goes on, so
@@ -28,16 +30,18 @@ internal sealed class ConsumeLoop
 {
     private readonly KafkaConsumerOptions _options;
     private readonly KafkaSecurityOptions _security;
-    private readonly IndexingOptions _indexing;
+    private readonly int _maxInFlight;
+    private readonly TimeSpan _drainTimeout;
+    private readonly SourceHeaders _headers = new();
     private readonly IngestMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Dictionary<int, OffsetTracker> _trackers = [];
     private readonly List<int> _touched = [];
-    private List<ConsumeResult<byte[], byte[]>>?[] _pending = [];
-    private ChannelWriter<List<ConsumeResult<byte[], byte[]>>>[] _workers = [];
+    private List<IngestRecord>?[] _pending = [];
+    private ChannelWriter<List<IngestRecord>>[] _workers = [];
     private CancellationToken _abort;
-    private ChannelReader<Completion> _completions = null!;
+    private CompletionQueue _completions = null!;
     private long _inFlight;
     private bool _paused;
     private int _pausedPartitions;
@@ -45,11 +49,15 @@ internal sealed class ConsumeLoop
     private long _lastPollTimestamp;
     private Error? _fatal;
 
-    public ConsumeLoop(KafkaConsumerOptions options, KafkaSecurityOptions security, IndexingOptions indexing, IngestMetrics metrics, TimeProvider time, ILogger logger)
+    /// <param name="maxInFlightMessages">Indexing:MaxInFlightMessages: consumed, not yet completed records at most.</param>
+    /// <param name="drainTimeout">Indexing:DrainTimeout: how long shutdown waits for in-flight records.</param>
+    public ConsumeLoop(
+        KafkaConsumerOptions options, KafkaSecurityOptions security, int maxInFlightMessages, TimeSpan drainTimeout, IngestMetrics metrics, TimeProvider time, ILogger logger)
     {
         _options = options;
         _security = security;
-        _indexing = indexing;
+        _maxInFlight = maxInFlightMessages;
+        _drainTimeout = drainTimeout;
         _metrics = metrics;
         _time = time;
         _logger = logger;
@@ -73,15 +81,15 @@ internal sealed class ConsumeLoop
     /// (then leaves at once, committing nothing new: a crash as far as delivery is concerned).
     /// </summary>
     public void Run(
-        ChannelWriter<List<ConsumeResult<byte[], byte[]>>>[] workers,
-        ChannelReader<Completion> completions,
+        ChannelWriter<List<IngestRecord>>[] workers,
+        CompletionQueue completions,
         CancellationTokenSource abandon,
         CancellationToken stop,
         CancellationToken abort)
     {
         _completions = completions;
         _workers = workers;
-        _pending = new List<ConsumeResult<byte[], byte[]>>?[workers.Length];
+        _pending = new List<IngestRecord>?[workers.Length];
         _abort = abort;
         using var consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClientConfigs.Consumer(_options, _security))
             .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
@@ -229,8 +237,8 @@ internal sealed class ConsumeLoop
         _metrics.SetInFlight(_inFlight);
         _metrics.Consumed.Increment();
         var worker = partition % _workers.Length;
-        var chunk = _pending[worker] ??= new List<ConsumeResult<byte[], byte[]>>(ChunkSize);
-        chunk.Add(record);
+        var chunk = _pending[worker] ??= new List<IngestRecord>(ChunkSize);
+        chunk.Add(_headers.Read(record, _options.Topic));
         if (chunk.Count >= ChunkSize)
         {
             Flush(worker);
@@ -254,11 +262,10 @@ internal sealed class ConsumeLoop
         // The chunk changes owner here: the worker reads it, this thread starts a new one.
         var chunk = _pending[worker]!;
         _pending[worker] = null;
-        var writer = _workers[worker];
-        while (!writer.TryWrite(chunk))
+        if (!_workers[worker].TryWrite(chunk))
         {
-            // Only when a worker's queue is full despite the in-flight limit; the poll interval is far away.
-            writer.WaitToWriteAsync(_abort).AsTask().GetAwaiter().GetResult();
+            // Unbounded queues refuse only once completed, which happens after this loop ended.
+            throw new InvalidOperationException("A processing worker's queue was completed while the consume loop still ran.");
         }
     }
 
@@ -268,7 +275,7 @@ internal sealed class ConsumeLoop
     /// </summary>
     private bool Hold()
     {
-        if (_paused || _inFlight < _indexing.MaxInFlightMessages)
+        if (_paused || _inFlight < _maxInFlight)
         {
             _saturatedSince = -1;
             return false;
@@ -286,32 +293,20 @@ internal sealed class ConsumeLoop
 
         // Records still waiting in chunks would never complete: they must reach the workers before waiting.
         FlushAll();
-        WaitForCompletionsOnly(TimeSpan.FromMilliseconds(50));
+        // The caller's loop applies what came; aborted or closed, its own checks decide what happens next.
+        _completions.Wait(TimeSpan.FromMilliseconds(50), _abort);
         return true;
-    }
-
-    /// <summary>Blocks up to <paramref name="timeout"/> for a completion; the caller's loop applies it.</summary>
-    private void WaitForCompletionsOnly(TimeSpan timeout)
-    {
-        try
-        {
-            _ = _completions.WaitToReadAsync(_abort).AsTask().Wait(timeout);
-        }
-        catch (AggregateException)
-        {
-            // Aborted or the completions channel completed: the loop's own checks decide what happens next.
-        }
     }
 
     private void ApplyBackpressure(IConsumer<byte[], byte[]> consumer)
     {
-        if (!_paused && _inFlight >= _indexing.MaxInFlightMessages)
+        if (!_paused && _inFlight >= _maxInFlight)
         {
             _paused = true;
             _pausedPartitions = -1;
             IngestLog.Paused(_logger, _inFlight);
         }
-        else if (_paused && _inFlight <= _indexing.MaxInFlightMessages / 2)
+        else if (_paused && _inFlight <= _maxInFlight / 2)
         {
             _paused = false;
             consumer.Resume(consumer.Assignment);
@@ -330,7 +325,7 @@ internal sealed class ConsumeLoop
     /// <summary>Applies every completion already waiting; stores the offsets that moved.</summary>
     private void ApplyCompletions(IConsumer<byte[], byte[]> consumer)
     {
-        while (_completions.TryRead(out var completion))
+        while (_completions.TryTake(out var completion))
         {
             _inFlight -= completion.Positions.Length;
             if (completion.Abandoned)
@@ -378,16 +373,7 @@ internal sealed class ConsumeLoop
     /// <summary>Blocks up to <paramref name="timeout"/> for a completion to arrive, then applies what came.</summary>
     private bool WaitForCompletions(IConsumer<byte[], byte[]> consumer, TimeSpan timeout)
     {
-        bool more;
-        try
-        {
-            more = _completions.WaitToReadAsync().AsTask().Wait(timeout);
-        }
-        catch (AggregateException)
-        {
-            more = false;
-        }
-
+        var more = _completions.Wait(timeout, CancellationToken.None);
         ApplyCompletions(consumer);
         return more;
     }
@@ -480,7 +466,7 @@ internal sealed class ConsumeLoop
     private void Drain(IConsumer<byte[], byte[]> consumer, CancellationTokenSource abandon)
     {
         IngestLog.Draining(_logger, _inFlight);
-        var deadline = _time.GetTimestamp() + (long)(_indexing.DrainTimeout.TotalSeconds * _time.TimestampFrequency);
+        var deadline = _time.GetTimestamp() + (long)(_drainTimeout.TotalSeconds * _time.TimestampFrequency);
         ApplyCompletions(consumer);
         while (_inFlight > 0 && _time.GetTimestamp() < deadline)
         {
@@ -493,7 +479,7 @@ internal sealed class ConsumeLoop
             abandon.Cancel();
             // Let the stages observe the cancellation and report their batches as abandoned.
             var giveUp = _time.GetTimestamp() + (5 * _time.TimestampFrequency);
-            while (_inFlight > 0 && _time.GetTimestamp() < giveUp && !_completions.Completion.IsCompleted)
+            while (_inFlight > 0 && _time.GetTimestamp() < giveUp && !_completions.IsClosed)
             {
                 WaitForCompletions(consumer, TimeSpan.FromMilliseconds(50));
             }

@@ -28,6 +28,10 @@ internal static class KafkaClientConfigs
             FetchWaitMaxMs = 100,
             QueuedMaxMessagesKbytes = 64 * 1024,
             AllowAutoCreateTopics = false,
+            // Only the headers are read from each message besides key, value and position: the topic (one, the
+            // subscribed one) and the timestamp would otherwise be marshalled into a string and struct per message
+            // on the consume thread.
+            ConsumeResultFields = "headers",
         };
         security.ApplyTo(config);
         return config;

@@ -8,8 +8,8 @@ namespace LogPipeline.Ingest.Consuming;
 
 /// <summary>
 /// Reads the shipper's headers (<c>lp.source</c>, <c>lp.file</c>, <c>lp.offset</c>, <c>lp.truncated</c>, <c>lp.meta</c>)
-/// and derives the document id. One instance per processing worker (not thread-safe): it caches the last source and
-/// file strings and the last decoded metadata, which repeat for long runs of messages, so most messages allocate nothing.
+/// into an <see cref="IngestRecord"/>. Owned by the consume thread (not thread-safe): it caches the last source and
+/// file strings and the decoded metadata, which repeat for long runs of messages, so most messages allocate no strings.
 /// </summary>
 internal sealed class SourceHeaders
 {
@@ -31,16 +31,20 @@ internal sealed class SourceHeaders
     private byte[] _lastFileBytes = [];
     private string _lastFile = string.Empty;
 
-    /// <summary>Fills <paramref name="id"/> (22 ASCII bytes) and returns what the factory needs to know.</summary>
-    public SourceInfo Read(ConsumeResult<byte[], byte[]> record, DateTimeOffset receivedAt, Span<byte> id)
+    /// <summary>The record with its headers copied and the <c>lp.*</c> ones decoded.</summary>
+    /// <param name="topic">The subscribed topic (the consumer does not marshal it per message).</param>
+    public IngestRecord Read(ConsumeResult<byte[], byte[]> record, string topic)
     {
         byte[]? source = null, file = null, offset = null, metadata = null;
         var truncated = false;
+        RecordHeader[] all = [];
         if (record.Message.Headers is { } headers)
         {
+            all = new RecordHeader[headers.Count];
             for (var i = 0; i < headers.Count; i++)
             {
                 var header = headers[i];
+                all[i] = new RecordHeader(header.Key, header.GetValueBytes());
                 switch (header.Key)
                 {
                     case SourceHeader:
@@ -66,22 +70,18 @@ internal sealed class SourceHeaders
         if (file is not null && offset is not null && Utf8Parser.TryParse(offset, out long parsed, out var consumed) && consumed == offset.Length)
         {
             fileOffset = parsed;
-            DocumentId.FromSource(source ?? [], file, offset, id);
-        }
-        else
-        {
-            DocumentId.FromKafkaPosition(record.Topic, record.Partition.Value, record.Offset.Value, id);
         }
 
-        return new SourceInfo(
+        var decoded = new RecordSource(
             source is null ? null : Cached(source, ref _lastSourceBytes, ref _lastSource),
             file is null ? null : Cached(file, ref _lastFileBytes, ref _lastFile),
             fileOffset,
             truncated,
-            receivedAt)
-        {
-            Kubernetes = metadata is null ? null : Decoded(metadata),
-        };
+            source,
+            file,
+            offset,
+            metadata is null ? null : Decoded(metadata));
+        return new IngestRecord(topic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value ?? [], all, decoded);
     }
 
     /// <summary>

@@ -60,7 +60,7 @@ public sealed class IngestMetrics
     /// <summary>The consumer's and the dead-letter producer's view of the Kafka cluster (one cluster, one state).</summary>
     public KafkaConnectivity KafkaConnection { get; }
 
-    /// <summary>Fed by <see cref="Indexing.ElasticsearchHealth"/> (every _bulk outcome).</summary>
+    /// <summary>Fed by <see cref="Elasticsearch.ElasticsearchHealth"/> (every _bulk outcome).</summary>
     public ConnectionMonitor ElasticsearchConnection { get; }
 
     public Counter Consumed { get; }

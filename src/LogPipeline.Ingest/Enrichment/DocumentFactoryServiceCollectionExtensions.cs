@@ -31,7 +31,11 @@ public static class DocumentFactoryServiceCollectionExtensions
         services.TryAddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<UserAgentOptions>>().Value;
-            return new UserAgentParser(options.ResolvedRegexesPath, options.CacheSize, options.MaxLength, options.MatchTimeout);
+            // One parser per process: its cache is shared by every processing thread. Counted on /metrics when the
+            // host has a registry (the worker; not `check`).
+            var registry = sp.GetService<MetricsRegistry>();
+            var metrics = registry is null ? null : new UserAgentCacheMetrics(registry, sp.GetRequiredService<TimeProvider>());
+            return new UserAgentParser(options.ResolvedRegexesPath, options.CacheBytes, options.MaxLength, options.MatchTimeout, metrics);
         });
         services.TryAddSingleton(sp => new RecoveredLines(sp.GetService<MetricsRegistry>() ?? new MetricsRegistry()));
         services.TryAddSingleton(DocumentDefaults.FromDataStream(configuration["Elasticsearch:DataStream"]));

@@ -18,24 +18,6 @@ public sealed class IngestExitCode
     public int Value { get; set; }
 }
 
-/// <summary>The consumer hit a fatal error; the loop stopped without storing or committing anything more.</summary>
-public sealed class KafkaFatalException : Exception
-{
-    public KafkaFatalException()
-    {
-    }
-
-    public KafkaFatalException(string message)
-        : base(message)
-    {
-    }
-
-    public KafkaFatalException(string message, Exception innerException)
-        : base(message, innerException)
-    {
-    }
-}
-
 /// <summary>Elasticsearch refused the worker at start; the message says what to do.</summary>
 public sealed class ElasticsearchRefusedException : Exception
 {

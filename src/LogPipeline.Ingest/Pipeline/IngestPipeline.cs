@@ -1,9 +1,12 @@
 using System.Threading.Channels;
 using Confluent.Kafka;
 using LogPipeline.Ingest.Consuming;
+using LogPipeline.Ingest.DeadLetters;
 using LogPipeline.Ingest.Diagnostics;
+using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Processing;
 using LogPipeline.Ingest.Setup;
 using LogPipeline.Kafka;
 using Microsoft.Extensions.Logging;
@@ -82,13 +85,13 @@ internal sealed class IngestPipeline(
             })
             .SetLogHandler((_, line) => KafkaConnectivity.OnLog(_logger, (int)line.Level, "dead-letter producer", line.Facility, line.Message))
             .Build();
-        var deadLetters = new DeadLetterPublisher(producer, kafkaOptions.EffectiveDeadLetterTopic, metrics, backoff, _logger);
+        var deadLetters = new DeadLetterPublisher(producer, kafkaOptions.EffectiveDeadLetterTopic, metrics, backoff.DelayAsync, _logger);
         var indexer = new BulkIndexer(client, elasticsearch.Value.DataStream, major, options, deadLetters, metrics, health, backoff, time, _logger);
         IngestLog.Starting(_logger, kafkaOptions.Topic, kafkaOptions.GroupId, kafkaOptions.BootstrapServers!, kafkaOptions.EffectiveDeadLetterTopic);
 
         var queues = Enumerable.Range(0, options.ProcessingParallelism)
-            // Chunks of records (ConsumeLoop.ChunkSize at most); the messages in them are bounded by the in-flight pause.
-            .Select(_ => Channel.CreateBounded<List<ConsumeResult<byte[], byte[]>>>(new BoundedChannelOptions(Math.Max(2, options.MaxInFlightMessages / ConsumeLoop.ChunkSize))
+            // Chunks of records (ConsumeLoop.ChunkSize at most); the records in them are bounded by the in-flight pause.
+            .Select(_ => Channel.CreateUnbounded<List<IngestRecord>>(new UnboundedChannelOptions
             {
                 SingleReader = true,
                 SingleWriter = true,
@@ -100,8 +103,7 @@ internal sealed class IngestPipeline(
             SingleWriter = options.ProcessingParallelism == 1,
         });
 
-        // Unbounded, but never holds more than the in-flight batches (MaxInFlightMessages bounds them).
-        var completions = Channel.CreateUnbounded<Completion>(new UnboundedChannelOptions { SingleReader = true });
+        var completions = new CompletionQueue();
 
         Exception? failure = null;
         void OnStageFault(Task task, string stage)
@@ -116,7 +118,7 @@ internal sealed class IngestPipeline(
             .Select(q => Task.Run(() => new ProcessingWorker(q.Reader, batches.Writer, factory, options, time).RunAsync(abandon.Token)))
             .ToArray();
         var indexers = Enumerable.Range(0, options.MaxConcurrentBulks)
-            .Select(_ => Task.Run(() => indexer.RunAsync(batches.Reader, completions.Writer, abandon.Token)))
+            .Select(_ => Task.Run(() => indexer.RunAsync(batches.Reader, completions, abandon.Token)))
             .ToArray();
         foreach (var task in processing)
         {
@@ -129,16 +131,16 @@ internal sealed class IngestPipeline(
         }
 
         _ = Task.WhenAll(processing).ContinueWith(_ => batches.Writer.TryComplete(), TaskScheduler.Default);
-        _ = Task.WhenAll(indexers).ContinueWith(_ => completions.Writer.TryComplete(), TaskScheduler.Default);
+        _ = Task.WhenAll(indexers).ContinueWith(_ => completions.Close(), TaskScheduler.Default);
 
-        var loop = new ConsumeLoop(kafkaOptions, security.Value, options, metrics, time, _logger);
+        var loop = new ConsumeLoop(kafkaOptions, security.Value, options.MaxInFlightMessages, options.DrainTimeout, metrics, time, _logger);
         _loop = loop;
         var consumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
             try
             {
-                loop.Run([.. queues.Select(q => q.Writer)], completions.Reader, abandon, stop, consumeAbort.Token);
+                loop.Run([.. queues.Select(q => q.Writer)], completions, abandon, stop, consumeAbort.Token);
                 consumed.SetResult();
             }
 #pragma warning disable CA1031 // Handed to the awaiting task, which fails the run.

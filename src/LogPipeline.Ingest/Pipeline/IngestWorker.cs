@@ -1,6 +1,7 @@
 using LogPipeline.Hosting.Http;
+using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;
-using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Elasticsearch;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 

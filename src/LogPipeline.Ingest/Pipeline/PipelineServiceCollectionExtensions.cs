@@ -1,6 +1,7 @@
 using LogPipeline.Hosting.Configuration;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;
+using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Setup;
 using LogPipeline.Kafka;

@@ -1,3 +1,4 @@
+using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Ingest.Setup;
 using Microsoft.Extensions.Configuration;
 using EsMethod = Elastic.Transport.HttpMethod;

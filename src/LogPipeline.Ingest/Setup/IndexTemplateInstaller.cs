@@ -1,3 +1,5 @@
+using LogPipeline.Ingest.Elasticsearch;
+
 using EsMethod = Elastic.Transport.HttpMethod;
 
 namespace LogPipeline.Ingest.Setup;

@@ -1,4 +1,4 @@
-using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Elasticsearch;
 using Microsoft.Extensions.Configuration;
 
 namespace LogPipeline.Ingest.Setup;
@@ -31,7 +31,7 @@ public sealed class KibanaOptions
     {
         if (Url is not null && (!Url.IsAbsoluteUri || Url.Scheme is not ("http" or "https")))
         {
-            yield return $"Kibana:Url '{LogPipeline.Ingest.Indexing.ElasticsearchOptions.Redact(Url)}' must be an absolute http or https URL.";
+            yield return $"Kibana:Url '{LogPipeline.Ingest.Elasticsearch.ElasticsearchOptions.Redact(Url)}' must be an absolute http or https URL.";
         }
 
         if (!string.IsNullOrEmpty(Space) && !System.Text.RegularExpressions.Regex.IsMatch(Space, "^[a-z0-9_-]+$"))

@@ -1,4 +1,5 @@
-using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Elasticsearch;
+
 
 namespace LogPipeline.Ingest.Setup;
 

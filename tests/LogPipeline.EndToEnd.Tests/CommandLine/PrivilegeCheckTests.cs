@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using LogPipeline.Hosting.CommandLine;
 using LogPipeline.Ingest.Checking;
+using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Setup;
 

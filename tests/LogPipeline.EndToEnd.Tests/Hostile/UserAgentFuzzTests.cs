@@ -20,7 +20,7 @@ public sealed class UserAgentFuzzTests
     [Fact]
     public void Hostile_user_agents_always_return_within_the_bound_with_a_well_formed_result()
     {
-        var parser = new UserAgentParser(RegexesPath(), cacheSize: 64, maxLength: 512, matchTimeout: TimeSpan.FromMilliseconds(50));
+        var parser = new UserAgentParser(RegexesPath(), cacheBytes: 64 * 1024, maxLength: 512, matchTimeout: TimeSpan.FromMilliseconds(50));
         var random = new Random(Seed);
         var clock = Stopwatch.StartNew();
         var cases = 0;
@@ -52,7 +52,7 @@ public sealed class UserAgentFuzzTests
     [Fact]
     public void A_user_agent_longer_than_the_limit_parses_like_its_prefix()
     {
-        var parser = new UserAgentParser(RegexesPath(), cacheSize: 64, maxLength: 512);
+        var parser = new UserAgentParser(RegexesPath(), cacheBytes: 64 * 1024, maxLength: 512);
         var prefix = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 ";
         var padded = prefix + new string('(', 100_000);
         var full = parser.Parse(padded.AsSpan());

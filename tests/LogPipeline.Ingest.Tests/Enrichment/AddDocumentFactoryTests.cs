@@ -33,7 +33,7 @@ public sealed class AddDocumentFactoryTests
     [Theory]
     [InlineData("GeoIp:DatabasePath", "/nonexistent/geo.mmdb")]
     [InlineData("UserAgent:RegexesPath", "/nonexistent/regexes.yaml")]
-    [InlineData("UserAgent:CacheSize", "1")]
+    [InlineData("UserAgent:CacheBytes", "1024")]
     [InlineData("UserAgent:MatchTimeout", "00:00:00")]
     [InlineData("Parsing:LogFormat", "$remote_addr$status")]
     [InlineData("Parsing:LogFormat", "nothing to capture")]

@@ -1,4 +1,5 @@
 using System.Text;
+using LogPipeline.Hosting.Metrics;
 using LogPipeline.Ingest.Enrichment.UserAgents;
 
 namespace LogPipeline.Ingest.Tests.Enrichment;
@@ -110,16 +111,57 @@ public sealed class UserAgentParserTests
     [Fact]
     public void Results_are_cached_and_the_cache_is_bounded()
     {
-        var parser = new UserAgentParser(TestData.RegexesPath, cacheSize: 32);
+        var parser = new UserAgentParser(TestData.RegexesPath, cacheBytes: 64 * 1024);
         var first = parser.Parse("curl/8.5.0"u8);
         var second = parser.Parse("curl/8.5.0"u8);
-        for (var i = 0; i < 200; i++)
+        for (var i = 0; i < 2_000; i++)
         {
             parser.Parse(Encoding.UTF8.GetBytes($"curl/8.{i}.0"));
         }
 
         Assert.Same(first, second);
-        Assert.InRange(parser.CachedCount, 1, 32);
+        Assert.InRange(parser.CachedBytes, 1, 64 * 1024);
+        Assert.InRange(parser.CachedCount, 1, 1_000);
+    }
+
+    [Fact]
+    public void A_storm_of_unique_user_agents_stays_within_the_byte_bound_and_keeps_the_hot_ones()
+    {
+        const long budget = 256 * 1024;
+        var registry = new MetricsRegistry();
+        var metrics = new UserAgentCacheMetrics(registry, TimeProvider.System);
+        var parser = new UserAgentParser(TestData.RegexesPath, cacheBytes: budget, metrics: metrics);
+        var hot = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"u8.ToArray();
+        var expected = parser.Parse(hot);
+        for (var i = 0; i < 5_000; i++)
+        {
+            // One line in five carries a never-seen user agent, as a scanner randomising the header sends.
+            Assert.Same(expected, parser.Parse(hot));
+            parser.Parse(Encoding.UTF8.GetBytes($"Mozilla/5.0 (compatible; scan-{i:x8}/1.{i % 7}; +https://scanner.example/{i})"));
+            parser.Parse(hot);
+            parser.Parse(hot);
+            parser.Parse(hot);
+            Assert.InRange(parser.CachedBytes, 1, budget);
+        }
+
+        Assert.Equal(5_001, metrics.Misses.Value);
+        Assert.Equal(4 * 5_000, metrics.Hits.Value);
+        Assert.Equal(5_001, metrics.ColdParse.Count);
+        var text = registry.Render();
+        Assert.Contains("logpipeline_ingest_user_agent_cache_hits_total 20000", text, StringComparison.Ordinal);
+        Assert.Contains("logpipeline_ingest_user_agent_cache_misses_total 5001", text, StringComparison.Ordinal);
+        Assert.Contains("logpipeline_ingest_user_agent_cache_cold_parse_seconds_count 5001", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_entry_estimate_counts_the_key_and_every_result_string()
+    {
+        var key = new string('x', 100);
+        var info = new UserAgentInfo("Chrome", "120.0", "Linux", null, null, "Other");
+        var bytes = UserAgentParser.EstimatedBytes(key, info);
+
+        // The key alone is 222 bytes (rounded to 224) of UTF-16 + header; a real entry costs well under 1 KB.
+        Assert.InRange(bytes, 224 + (6 * 24), 1024);
     }
 
     [Fact]

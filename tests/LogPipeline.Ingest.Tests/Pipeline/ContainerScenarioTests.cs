@@ -1,3 +1,4 @@
+using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Testing;
 using LogPipeline.Testing.Docker;
 
@@ -72,11 +73,11 @@ internal static class RealClusterScenario
             Microsoft.Extensions.Options.Options.Create(new Ingest.Consuming.KafkaConsumerOptions { BootstrapServers = bootstrap, Topic = topic, GroupId = groupId }),
             Microsoft.Extensions.Options.Options.Create(new LogPipeline.Kafka.KafkaSecurityOptions()),
             Microsoft.Extensions.Options.Options.Create(new Ingest.Indexing.IndexingOptions()),
-            Microsoft.Extensions.Options.Options.Create(new Ingest.Indexing.ElasticsearchOptions { Url = esUrl, DataStream = dataStream }),
+            Microsoft.Extensions.Options.Options.Create(new Ingest.Elasticsearch.ElasticsearchOptions { Url = esUrl, DataStream = dataStream }),
             Microsoft.Extensions.Options.Options.Create(new Ingest.Setup.LifecycleOptions()),
             new FakeDocumentFactory(),
             metrics,
-            new Ingest.Indexing.ElasticsearchHealth(),
+            new Ingest.Elasticsearch.ElasticsearchHealth(),
             TimeProvider.System,
             Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
         using var stop = new CancellationTokenSource();
@@ -85,7 +86,7 @@ internal static class RealClusterScenario
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(60), ct);
 
-        var client = Ingest.Indexing.ElasticsearchClientFactory.Create(new Ingest.Indexing.ElasticsearchOptions { Url = esUrl });
+        var client = Ingest.Elasticsearch.ElasticsearchClientFactory.Create(new Ingest.Elasticsearch.ElasticsearchOptions { Url = esUrl });
         await client.Indices.RefreshAsync(dataStream, ct);
         var documents = (await client.CountAsync<object>(c => c.Indices(dataStream), ct)).Count;
 

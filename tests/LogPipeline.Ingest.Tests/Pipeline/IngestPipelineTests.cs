@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using LogPipeline.Ingest.Consuming;
-using LogPipeline.Ingest.Pipeline;
+using LogPipeline.Ingest.DeadLetters;
 using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 

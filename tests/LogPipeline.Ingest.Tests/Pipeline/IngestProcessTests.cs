@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using LogPipeline.Ingest.Consuming;
+using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Pipeline;
 using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 

@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Pipeline;
 using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;

@@ -5,6 +5,7 @@ using LogPipeline.Contracts;
 using LogPipeline.Hosting.Metrics;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Diagnostics;
+using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Pipeline;

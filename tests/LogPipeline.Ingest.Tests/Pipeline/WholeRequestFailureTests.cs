@@ -1,5 +1,5 @@
 using System.Text;
-using LogPipeline.Ingest.Pipeline;
+using LogPipeline.Ingest.DeadLetters;
 using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 

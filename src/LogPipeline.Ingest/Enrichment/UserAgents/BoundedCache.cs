@@ -3,27 +3,42 @@ using System.Collections.Concurrent;
 namespace LogPipeline.Ingest.Enrichment.UserAgents;
 
 /// <summary>
-/// A thread-safe cache of at most <c>capacity</c> entries that keeps what is in use: two generations;
-/// a hit in the old one is promoted, and when the young one fills up the old one is dropped whole.
-/// Lookups by span do not allocate. Any thread may read or add; generation swaps race benignly
-/// (an entry may be computed twice, never lost in a way that breaks correctness).
+/// A thread-safe cache bounded by a budget (entries, or estimated bytes with a size function) that keeps what is in
+/// use: two generations of half the budget each; a hit in the old one is promoted, and when the young one is full
+/// the old one is dropped whole. Lookups by span do not allocate. Any thread may read or add. Each add reserves its
+/// cost in the young generation before it inserts (and gives it back when it loses a race or does not fit), so the
+/// entries held never cost more than the budget, however many threads add at once. Generation swaps race benignly:
+/// an entry may be computed twice, never held past the bound.
 /// </summary>
 public sealed class BoundedCache<TValue>
     where TValue : class
 {
-    private readonly int _generationSize;
+    private readonly long _generationBudget;
+    private readonly Func<string, TValue, long> _cost;
     private volatile Generation _young = new();
     private volatile Generation _old = new();
     private readonly Lock _swap = new();
 
+    /// <summary>At most <paramref name="capacity"/> entries.</summary>
     public BoundedCache(int capacity)
+        : this(capacity, static (_, _) => 1)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 2);
-        _generationSize = capacity / 2;
     }
 
-    /// <summary>Entries currently held (both generations; at most the capacity).</summary>
+    /// <summary>Entries whose <paramref name="cost"/> (e.g. estimated bytes) adds up to at most <paramref name="budget"/>.</summary>
+    public BoundedCache(long budget, Func<string, TValue, long> cost)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(budget, 2);
+        ArgumentNullException.ThrowIfNull(cost);
+        _generationBudget = budget / 2;
+        _cost = cost;
+    }
+
+    /// <summary>Entries currently held (both generations).</summary>
     public int Count => _young.Map.Count + _old.Map.Count;
+
+    /// <summary>Cost of the entries currently held (both generations; at most the budget).</summary>
+    public long Cost => Volatile.Read(ref _young.Used) + Volatile.Read(ref _old.Used);
 
     public bool TryGet(ReadOnlySpan<char> key, out TValue? value)
     {
@@ -42,13 +57,31 @@ public sealed class BoundedCache<TValue>
         return false;
     }
 
+    /// <summary>Adds the entry; one that alone costs more than half the budget is not kept.</summary>
     public void Add(string key, TValue value)
     {
-        var young = _young;
-        // Not Map.Count: ConcurrentDictionary counts by taking every lock, which made each miss (the GeoIP
-        // cache misses once per new address) contend with the other processing worker's lookups.
-        if (Volatile.Read(ref young.Added) >= _generationSize)
+        var cost = _cost(key, value);
+        if (cost > _generationBudget)
         {
+            return;
+        }
+
+        while (true)
+        {
+            var young = _young;
+            // Not Map.Count: ConcurrentDictionary counts by taking every lock, which made each miss (the GeoIP
+            // cache misses once per new address) contend with the other processing worker's lookups.
+            if (Interlocked.Add(ref young.Used, cost) <= _generationBudget)
+            {
+                if (!young.Map.TryAdd(key, value))
+                {
+                    Interlocked.Add(ref young.Used, -cost);
+                }
+
+                return;
+            }
+
+            Interlocked.Add(ref young.Used, -cost);
             lock (_swap)
             {
                 if (ReferenceEquals(young, _young))
@@ -57,13 +90,6 @@ public sealed class BoundedCache<TValue>
                     _young = new Generation();
                 }
             }
-
-            young = _young;
-        }
-
-        if (young.Map.TryAdd(key, value))
-        {
-            Interlocked.Increment(ref young.Added);
         }
     }
 
@@ -78,9 +104,9 @@ public sealed class BoundedCache<TValue>
 
         public ConcurrentDictionary<string, TValue>.AlternateLookup<ReadOnlySpan<char>> Lookup { get; }
 
-        /// <summary>Entries added to <see cref="Map"/> (entries are never removed from a generation).</summary>
+        /// <summary>Cost reserved by the entries of <see cref="Map"/> (entries are never removed from a generation).</summary>
 #pragma warning disable SA1401, CA1051 // A field, so Add can use Interlocked on it.
-        public int Added;
+        public long Used;
 #pragma warning restore SA1401, CA1051
     }
 }

@@ -10,8 +10,13 @@ public sealed class UserAgentOptions
     /// <summary>uap-core's regexes.yaml; relative paths are resolved against the binary's folder.</summary>
     public string RegexesPath { get; set; } = "data/regexes.yaml";
 
-    /// <summary>Distinct user-agent strings remembered; real traffic repeats a few hundred of them.</summary>
-    public int CacheSize { get; set; } = 10_000;
+    public const long DefaultCacheBytes = 16L * 1024 * 1024;
+
+    /// <summary>
+    /// Estimated bytes of cached results (key + result + bookkeeping, ~0.5–1 KB each): real traffic repeats a few
+    /// hundred user agents; a storm of unique ones replaces entries instead of growing memory past this.
+    /// </summary>
+    public long CacheBytes { get; set; } = DefaultCacheBytes;
 
     /// <summary>Longest user agent parsed; longer ones are cut first (the regexes look at the start).</summary>
     public int MaxLength { get; set; } = 512;
@@ -36,9 +41,9 @@ public sealed class UserAgentOptionsValidator : IValidateOptions<UserAgentOption
             failures.Add($"UserAgent:RegexesPath '{options.ResolvedRegexesPath}' does not exist (run build/fetch-data.sh data).");
         }
 
-        if (options.CacheSize is < 16 or > 10_000_000)
+        if (options.CacheBytes is < 64 * 1024 or > 4L * 1024 * 1024 * 1024)
         {
-            failures.Add($"UserAgent:CacheSize {options.CacheSize} must be between 16 and 10000000.");
+            failures.Add($"UserAgent:CacheBytes {options.CacheBytes} must be between 65536 (64 KiB) and 4294967296 (4 GiB).");
         }
 
         if (options.MaxLength is < 32 or > 65_536)

@@ -9,7 +9,9 @@ namespace LogPipeline.Ingest.Enrichment.UserAgents;
 /// is scanned once for every rule's required literals (<see cref="RegexAtoms"/>, <see cref="AtomScanner"/>) and only
 /// the rules that can match run, in the list's order, so the first match is the one a full walk finds.
 /// Thread-safe: the rules and the scanner are immutable (a rule's regex is swapped atomically when compiled), the
-/// cache is concurrent.
+/// cache is concurrent and shared by every processing thread (one parser per worker process). The cache is bounded by
+/// estimated bytes (<see cref="EstimatedBytes"/>), so a storm of unique user agents costs the cold parse of each and
+/// replaces cached entries, but never grows memory past the bound or blocks a lookup.
 /// </summary>
 public sealed class UserAgentParser
 {
@@ -17,21 +19,26 @@ public sealed class UserAgentParser
     private readonly UapRegexes _regexes;
     private readonly BoundedCache<UserAgentInfo> _cache;
     private readonly int _maxLength;
+    private readonly UserAgentCacheMetrics? _metrics;
     private long _timeouts;
 
     private readonly bool _prefilter;
     private readonly RegexPromoter? _promoter;
 
-    public UserAgentParser(string regexesPath, int cacheSize = 10_000, int maxLength = 512, TimeSpan? matchTimeout = null)
-        : this(regexesPath, cacheSize, maxLength, matchTimeout, prefilter: true)
+    /// <param name="cacheBytes">Estimated bytes the cached results may hold (UserAgent:CacheBytes).</param>
+    /// <param name="metrics">Hits, misses and cold-parse time, when the parser runs in the worker.</param>
+    public UserAgentParser(
+        string regexesPath, long cacheBytes = UserAgentOptions.DefaultCacheBytes, int maxLength = 512, TimeSpan? matchTimeout = null, UserAgentCacheMetrics? metrics = null)
+        : this(regexesPath, cacheBytes, maxLength, matchTimeout, prefilter: true, metrics)
     {
     }
 
     /// <summary><paramref name="prefilter"/> false: every rule's regex is tried in order (the reference the prefilter is tested against).</summary>
-    internal UserAgentParser(string regexesPath, int cacheSize, int maxLength, TimeSpan? matchTimeout, bool prefilter)
+    internal UserAgentParser(string regexesPath, long cacheBytes, int maxLength, TimeSpan? matchTimeout, bool prefilter, UserAgentCacheMetrics? metrics = null)
     {
         _regexes = UapRegexes.Load(regexesPath, matchTimeout ?? TimeSpan.FromMilliseconds(250));
-        _cache = new BoundedCache<UserAgentInfo>(cacheSize);
+        _cache = new BoundedCache<UserAgentInfo>(cacheBytes, EstimatedBytes);
+        _metrics = metrics;
         _maxLength = maxLength;
         _prefilter = prefilter;
         _promoter = prefilter ? new RegexPromoter() : null;
@@ -41,6 +48,9 @@ public sealed class UserAgentParser
     public long Timeouts => Interlocked.Read(ref _timeouts);
 
     public int CachedCount => _cache.Count;
+
+    /// <summary>Estimated bytes the cached entries hold (at most UserAgent:CacheBytes).</summary>
+    public long CachedBytes => _cache.Cost;
 
     public int RuleCount => _regexes.UserAgents.Length + _regexes.OperatingSystems.Length + _regexes.Devices.Length;
 
@@ -76,14 +86,41 @@ public sealed class UserAgentParser
 
         if (_cache.TryGet(userAgent, out var cached))
         {
+            _metrics?.Hits.Increment();
             return cached!;
         }
 
+        var started = _metrics?.Time.GetTimestamp() ?? 0;
         var key = userAgent.ToString();
         var info = Resolve(key);
         _cache.Add(key, info);
+        if (_metrics is { } metrics)
+        {
+            metrics.Misses.Increment();
+            metrics.ColdParse.Observe(metrics.Time.GetElapsedTime(started).TotalSeconds);
+        }
+
         return info;
     }
+
+    /// <summary>
+    /// What one cache entry costs, estimated on 64-bit .NET: the key string, the result with its strings, and the
+    /// dictionary node. Strings shared between results (interned rule literals) are counted for each, so the
+    /// estimate errs towards a smaller cache, never a larger one.
+    /// </summary>
+    internal static long EstimatedBytes(string key, UserAgentInfo info) =>
+        DictionaryNodeBytes + StringBytes(key) + UserAgentInfoBytes
+        + StringBytes(info.Name) + StringBytes(info.Version) + StringBytes(info.OsName) + StringBytes(info.OsVersion)
+        + StringBytes(info.OsFull) + StringBytes(info.DeviceName) + StringBytes(info.DeviceBrand) + StringBytes(info.DeviceModel);
+
+    // Object header + method table (16) + 8 references.
+    private const long UserAgentInfoBytes = 16 + (8 * 8);
+
+    // ConcurrentDictionary node (header, key, value, next, hash) and its bucket slot.
+    private const long DictionaryNodeBytes = 48 + 8;
+
+    // Header + length + UTF-16 chars + terminator, rounded up to 8.
+    private static long StringBytes(string? value) => value is null ? 0 : ((22L + (2L * value.Length)) + 7) & ~7L;
 
     /// <summary>What <see cref="Parse(ReadOnlySpan{char})"/> computes on a cache miss (the cold path; benchmarks call it directly).</summary>
     internal UserAgentInfo Resolve(string userAgent)

@@ -1,9 +1,8 @@
 using System.Text.Json.Nodes;
 using Elastic.Clients.Elasticsearch;
 using Elastic.Transport;
-using LogPipeline.Ingest.Indexing;
 
-namespace LogPipeline.Ingest.Setup;
+namespace LogPipeline.Ingest.Elasticsearch;
 
 /// <summary>
 /// Raw JSON requests over the official client's transport (same auth/TLS as the worker through

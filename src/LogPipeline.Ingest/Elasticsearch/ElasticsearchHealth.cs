@@ -1,6 +1,6 @@
 using LogPipeline.Ingest.Diagnostics;
 
-namespace LogPipeline.Ingest.Indexing;
+namespace LogPipeline.Ingest.Elasticsearch;
 
 /// <summary>
 /// Whether Elasticsearch takes the worker's writes; feeds <c>/readyz</c>. Not ready until the start-up check

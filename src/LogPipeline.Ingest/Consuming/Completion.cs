@@ -1,4 +1,4 @@
-namespace LogPipeline.Ingest.Pipeline;
+namespace LogPipeline.Ingest.Consuming;
 
 /// <summary>
 /// A batch whose every message is either in Elasticsearch or acknowledged by the dead-letter topic

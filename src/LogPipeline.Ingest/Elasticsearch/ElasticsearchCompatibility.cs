@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace LogPipeline.Ingest.Indexing;
+namespace LogPipeline.Ingest.Elasticsearch;
 
 /// <summary>
 /// Which Elasticsearch versions the worker, <c>setup</c> and <c>report</c> speak, and the REST API compatibility

@@ -1,11 +1,10 @@
 using System.Threading.Channels;
-using Confluent.Kafka;
 using LogPipeline.Contracts;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Indexing;
 
-namespace LogPipeline.Ingest.Pipeline;
+namespace LogPipeline.Ingest.Processing;
 
 /// <summary>
 /// Parse/enrich stage: turns consumed messages into <c>_bulk</c> lines (action + the factory's document, no
@@ -14,7 +13,7 @@ namespace LogPipeline.Ingest.Pipeline;
 /// owns its current batch.
 /// </summary>
 internal sealed class ProcessingWorker(
-    ChannelReader<List<ConsumeResult<byte[], byte[]>>> input,
+    ChannelReader<List<IngestRecord>> input,
     ChannelWriter<Batch> output,
     IDocumentFactory factory,
     IndexingOptions options,
@@ -24,7 +23,6 @@ internal sealed class ProcessingWorker(
 
     private static ReadOnlySpan<byte> ActionSuffix => "\"}}\n"u8;
 
-    private readonly SourceHeaders _headers = new();
     private Batch? _batch;
 
     public async Task RunAsync(CancellationToken abort)
@@ -35,9 +33,11 @@ internal sealed class ProcessingWorker(
             {
                 if (input.TryRead(out var chunk))
                 {
+                    // event.ingested: once per chunk (they arrive within milliseconds), not a clock read per line.
+                    var receivedAt = time.GetUtcNow();
                     foreach (var record in chunk)
                     {
-                        Add(record);
+                        Add(record, receivedAt);
                         if (_batch!.Items.Count >= options.BatchSize || _batch.Body.Length >= options.BatchBytes)
                         {
                             await EmitAsync(abort);
@@ -92,13 +92,16 @@ internal sealed class ProcessingWorker(
         }
     }
 
-    private void Add(ConsumeResult<byte[], byte[]> record)
+    private void Add(IngestRecord record, DateTimeOffset receivedAt)
     {
         _batch ??= new Batch(options.BatchSize, Math.Min(options.BatchBytes, 1024 * 1024), time.GetTimestamp());
         var body = _batch.Body;
         var start = body.Length;
         Span<byte> id = stackalloc byte[DocumentId.Length];
-        var source = _headers.Read(record, time.GetUtcNow(), id);
+        record.WriteDocumentId(id);
+        var headers = record.Source;
+
+        var source = new SourceInfo(headers.Source, headers.File, headers.FileOffset, headers.Truncated, receivedAt) { Kubernetes = headers.Kubernetes };
 
         body.Write(ActionPrefix);
         body.Write(id);
@@ -107,7 +110,7 @@ internal sealed class ProcessingWorker(
         DocumentResult result;
         try
         {
-            result = factory.TryCreate(record.Message.Value ?? [], source, body);
+            result = factory.TryCreate(record.Value, source, body);
         }
 #pragma warning disable CA1031 // A factory bug on one line must dead-letter that line, not stop the worker.
         catch (Exception ex)

@@ -1,12 +1,14 @@
 using System.Threading.Channels;
 using Elastic.Clients.Elasticsearch;
 using Elastic.Transport;
+using LogPipeline.Ingest.Consuming;
+using LogPipeline.Ingest.DeadLetters;
 using LogPipeline.Ingest.Diagnostics;
-using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Elasticsearch;
 using Microsoft.Extensions.Logging;
 using HttpMethod = Elastic.Transport.HttpMethod;
 
-namespace LogPipeline.Ingest.Pipeline;
+namespace LogPipeline.Ingest.Indexing;
 
 /// <summary>
 /// Indexing stage: sends each batch's NDJSON body as one <c>_bulk</c> request through the client's transport
@@ -73,7 +75,7 @@ internal sealed class BulkIndexer
     }
 
     /// <summary>Indexes batches until the input completes; <paramref name="abandon"/> gives up the current batch (not committed).</summary>
-    public async Task RunAsync(ChannelReader<Batch> input, ChannelWriter<Completion> completions, CancellationToken abandon)
+    public async Task RunAsync(ChannelReader<Batch> input, CompletionQueue completions, CancellationToken abandon)
     {
         while (await input.WaitToReadAsync(abandon))
         {
@@ -94,12 +96,11 @@ internal sealed class BulkIndexer
                     var positions = new Position[batch.Items.Count];
                     for (var i = 0; i < positions.Length; i++)
                     {
-                        var record = batch.Items[i].Record;
-                        positions[i] = new Position(record.Partition.Value, record.Offset.Value);
+                        positions[i] = batch.Items[i].Record.Position;
                     }
 
                     batch.Dispose();
-                    completions.TryWrite(new Completion(positions, !done));
+                    completions.Post(new Completion(positions, !done));
                 }
 
                 abandon.ThrowIfCancellationRequested();

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace LogPipeline.Ingest.Indexing;
+namespace LogPipeline.Ingest.Elasticsearch;
 
 /// <summary>How to reach Elasticsearch (section <c>Elasticsearch</c>); used by the worker, setup and report.</summary>
 public sealed class ElasticsearchOptions

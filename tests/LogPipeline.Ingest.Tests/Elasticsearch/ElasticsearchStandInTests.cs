@@ -3,11 +3,11 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Elastic.Clients.Elasticsearch;
 using Elastic.Transport;
-using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Testing.Elasticsearch;
 using HttpMethod = Elastic.Transport.HttpMethod;
 
-namespace LogPipeline.Ingest.Tests.Indexing;
+namespace LogPipeline.Ingest.Tests.Elasticsearch;
 
 /// <summary>The stand-in behaves like Elasticsearch for what the official client and the worker rely on.</summary>
 public sealed class ElasticsearchStandInTests

@@ -1,4 +1,4 @@
-namespace LogPipeline.Ingest.Pipeline;
+namespace LogPipeline.Ingest.Indexing;
 
 /// <summary>
 /// Lets one message through per interval and counts the ones it holds back, so a failure that repeats on every

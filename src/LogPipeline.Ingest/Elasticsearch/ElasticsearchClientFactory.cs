@@ -3,7 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Elastic.Clients.Elasticsearch;
 using Elastic.Transport;
 
-namespace LogPipeline.Ingest.Indexing;
+namespace LogPipeline.Ingest.Elasticsearch;
 
 /// <summary>
 /// Builds the official client from <see cref="ElasticsearchOptions"/> (URL, API key or basic auth, custom CA).

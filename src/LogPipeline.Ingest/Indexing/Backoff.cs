@@ -1,6 +1,5 @@
-using LogPipeline.Ingest.Indexing;
 
-namespace LogPipeline.Ingest.Pipeline;
+namespace LogPipeline.Ingest.Indexing;
 
 /// <summary>Exponential backoff with jitter ("equal jitter": half fixed, half random), on the injected clock.</summary>
 internal sealed class Backoff(IndexingOptions options, TimeProvider time)

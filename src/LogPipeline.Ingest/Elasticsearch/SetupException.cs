@@ -1,4 +1,4 @@
-namespace LogPipeline.Ingest.Setup;
+namespace LogPipeline.Ingest.Elasticsearch;
 
 /// <summary>A setup/report step failed; the message says what went wrong and what to do, and is printed as is.</summary>
 public sealed class SetupException : Exception

@@ -1,7 +1,6 @@
-using Confluent.Kafka;
-using LogPipeline.Ingest.Indexing;
+using LogPipeline.Ingest.Consuming;
 
-namespace LogPipeline.Ingest.Pipeline;
+namespace LogPipeline.Ingest.Indexing;
 
 /// <summary>
 /// Consumed messages on their way to one <c>_bulk</c> request: the NDJSON body (action line + document per
@@ -32,8 +31,8 @@ internal sealed class Batch : IDisposable
 }
 
 /// <summary>One consumed message in a batch: where its document sits in the body, or why it has none.</summary>
-/// <param name="Record">The Kafka record (value and headers are needed again for the dead-letter topic).</param>
+/// <param name="Record">The consumed record (value and headers are needed again for the dead-letter topic).</param>
 /// <param name="Start">Offset of the action line in the body.</param>
 /// <param name="Length">Action line + document + newline, 0 when the factory refused the line.</param>
 /// <param name="ParseError">The factory's reason, when it refused the line.</param>
-internal readonly record struct BatchItem(ConsumeResult<byte[], byte[]> Record, int Start, int Length, string? ParseError);
+internal readonly record struct BatchItem(IngestRecord Record, int Start, int Length, string? ParseError);
