@@ -68,7 +68,7 @@ public sealed class RoundTripTests
         Assert.Equal(1200L, source.FileOffset);
         Assert.True(source.Truncated);
         Assert.Equal(DocumentId.FromSource("web-7d9f-abcde", identity.ToString(), 1200), Encoding.ASCII.GetString(id));
-        var k8s = Assert.IsType<Ingest.Enrichment.KubernetesSource>(source.Kubernetes);
+        var k8s = Assert.IsType<KubernetesSource>(source.Kubernetes);
         Assert.Equal(
             ("kubernetes", "shop", "web-7d9f-abcde", "8f2c4c1e-5b7a-4d0e-9a53-2f2b0f7c6d11", "node-3.eu-west-1.compute.internal", "nginx"),
             (k8s.Metadata.Orchestrator, k8s.Metadata.Namespace, k8s.Metadata.PodName, k8s.Metadata.PodUid, k8s.Metadata.NodeName, k8s.Metadata.ContainerName));

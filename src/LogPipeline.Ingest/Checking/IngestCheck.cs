@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Confluent.Kafka;
 using LogPipeline.Hosting.CommandLine;
 using LogPipeline.Hosting.Configuration;
+using LogPipeline.Ingest.Commands;
 using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Ingest.Setup;
@@ -29,8 +30,8 @@ internal static class IngestCheck
         using var host = IngestHost.CreateBuilder(overrides).Build();
         var failures = ConfigurationCheck.Validate(host.Services).ToList();
         var configuration = host.Services.GetRequiredService<IConfiguration>();
-        var kibana = CommandConfiguration.Kibana(configuration, failures);
-        CommandConfiguration.Lifecycle(configuration, failures);
+        var kibana = SetupConfiguration.Kibana(configuration, failures);
+        SetupConfiguration.Lifecycle(configuration, failures);
         if (failures.Count > 0)
         {
             report.Fail("configuration", string.Join("; ", failures), "fix the named keys (docs/contracts.md)");

@@ -1,5 +1,4 @@
 using LogPipeline.Contracts;
-using LogPipeline.Ingest.Enrichment;
 
 namespace LogPipeline.Ingest.Consuming;
 

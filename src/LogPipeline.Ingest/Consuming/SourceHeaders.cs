@@ -2,7 +2,6 @@ using System.Buffers.Text;
 using System.Text;
 using Confluent.Kafka;
 using LogPipeline.Contracts;
-using LogPipeline.Ingest.Enrichment;
 
 namespace LogPipeline.Ingest.Consuming;
 

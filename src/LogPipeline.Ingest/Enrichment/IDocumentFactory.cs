@@ -1,4 +1,5 @@
 using System.Buffers;
+using LogPipeline.Ingest.Consuming;
 
 namespace LogPipeline.Ingest.Enrichment;
 

@@ -1,5 +1,5 @@
+using LogPipeline.Ingest.Commands;
 using LogPipeline.Ingest.Elasticsearch;
-using LogPipeline.Ingest.Setup;
 using Microsoft.Extensions.Configuration;
 using EsMethod = Elastic.Transport.HttpMethod;
 

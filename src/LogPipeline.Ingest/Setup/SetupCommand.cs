@@ -1,3 +1,4 @@
+using LogPipeline.Ingest.Commands;
 using LogPipeline.Ingest.Elasticsearch;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Setup.Dashboards;
@@ -32,8 +33,8 @@ public static class SetupCommand
 
         var errors = new List<string>();
         var elasticsearch = CommandConfiguration.Elasticsearch(configuration, errors);
-        var kibana = CommandConfiguration.Kibana(configuration, errors);
-        var lifecycle = CommandConfiguration.Lifecycle(configuration, errors);
+        var kibana = SetupConfiguration.Kibana(configuration, errors);
+        var lifecycle = SetupConfiguration.Lifecycle(configuration, errors);
         if (errors.Count > 0)
         {
             await stderr.WriteLineAsync("configuration error: " + string.Join("; ", errors));

@@ -1,3 +1,4 @@
+using LogPipeline.Ingest.Commands;
 using LogPipeline.Ingest.Elasticsearch;
 using Microsoft.Extensions.Configuration;
 
@@ -70,72 +71,19 @@ public sealed class LifecycleOptions
     }
 }
 
-/// <summary>Binds and validates the sections the commands use; every error names its key.</summary>
-internal static class CommandConfiguration
+/// <summary>Binds and validates the sections only <c>setup</c> and <c>check</c> use; every error names its key.</summary>
+internal static class SetupConfiguration
 {
-    /// <summary>
-    /// The command's own arguments: without the command name and without configuration overrides
-    /// (<c>--Section:Key=value</c> or <c>--Section:Key value</c>), which Program.cs feeds to the configuration.
-    /// </summary>
-    public static string[] OwnArguments(string[] args, string command)
-    {
-        var own = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            var arg = args[i];
-            if (i == 0 && arg == command)
-            {
-                continue;
-            }
-
-            if (arg.StartsWith('-') && arg.TrimStart('-').Split('=')[0].Contains(':', StringComparison.Ordinal))
-            {
-                if (!arg.Contains('=', StringComparison.Ordinal))
-                {
-                    i++; // "--Section:Key value"
-                }
-
-                continue;
-            }
-
-            own.Add(arg);
-        }
-
-        return [.. own];
-    }
-
     public static KibanaOptions Kibana(IConfiguration configuration, List<string> errors)
     {
-        var options = Guard(() => configuration.GetSection(KibanaOptions.Section).Get<KibanaOptions>(), errors) ?? new KibanaOptions();
+        var options = CommandConfiguration.Bind(() => configuration.GetSection(KibanaOptions.Section).Get<KibanaOptions>(), errors);
         errors.AddRange(options.Validate());
         return options;
     }
 
     public static LifecycleOptions Lifecycle(IConfiguration configuration, List<string> errors)
     {
-        var options = Guard(() => configuration.GetSection(LifecycleOptions.Section).Get<LifecycleOptions>(), errors) ?? new LifecycleOptions();
-        errors.AddRange(options.Validate());
-        return options;
-    }
-
-    private static T? Guard<T>(Func<T?> bind, List<string> errors)
-        where T : class
-    {
-        try
-        {
-            return bind();
-        }
-        catch (InvalidOperationException ex)
-        {
-            // The binder's message names the key ("Failed to convert configuration value at 'Kibana:StartupTimeout' ...").
-            errors.Add(ex.Message);
-            return null;
-        }
-    }
-
-    public static ElasticsearchOptions Elasticsearch(IConfiguration configuration, List<string> errors)
-    {
-        var options = Guard(() => configuration.GetSection(ElasticsearchOptions.Section).Get<ElasticsearchOptions>(), errors) ?? new ElasticsearchOptions();
+        var options = CommandConfiguration.Bind(() => configuration.GetSection(LifecycleOptions.Section).Get<LifecycleOptions>(), errors);
         errors.AddRange(options.Validate());
         return options;
     }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json.Nodes;
 using LogPipeline.Contracts;
+using LogPipeline.Ingest.Consuming;
 using LogPipeline.Ingest.Enrichment;
 using LogPipeline.Ingest.Indexing;
 using LogPipeline.Ingest.Parsing;

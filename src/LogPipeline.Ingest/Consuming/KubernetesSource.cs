@@ -1,7 +1,7 @@
 using System.Text.Json;
 using LogPipeline.Contracts;
 
-namespace LogPipeline.Ingest.Enrichment;
+namespace LogPipeline.Ingest.Consuming;
 
 /// <summary>
 /// The <c>lp.meta</c> header (<see cref="SourceMetadata"/>) in the shape the documents need, built once per distinct
