@@ -38,7 +38,17 @@ public sealed class BoundedCache<TValue>
     public int Count => _young.Map.Count + _old.Map.Count;
 
     /// <summary>Cost of the entries currently held (both generations; at most the budget).</summary>
-    public long Cost => Volatile.Read(ref _young.Used) + Volatile.Read(ref _old.Used);
+    public long Cost
+    {
+        get
+        {
+            // Young first: a swap between the two reads makes the young just read the old one, counted once.
+            var young = _young;
+            var old = _old;
+            var cost = Volatile.Read(ref young.Used);
+            return ReferenceEquals(young, old) ? cost : cost + Volatile.Read(ref old.Used);
+        }
+    }
 
     public bool TryGet(ReadOnlySpan<char> key, out TValue? value)
     {
@@ -71,7 +81,7 @@ public sealed class BoundedCache<TValue>
             var young = _young;
             // Not Map.Count: ConcurrentDictionary counts by taking every lock, which made each miss (the GeoIP
             // cache misses once per new address) contend with the other processing worker's lookups.
-            if (Interlocked.Add(ref young.Used, cost) <= _generationBudget)
+            if (TryReserve(young, cost))
             {
                 if (!young.Map.TryAdd(key, value))
                 {
@@ -81,7 +91,6 @@ public sealed class BoundedCache<TValue>
                 return;
             }
 
-            Interlocked.Add(ref young.Used, -cost);
             lock (_swap)
             {
                 if (ReferenceEquals(young, _young))
@@ -91,6 +100,24 @@ public sealed class BoundedCache<TValue>
                 }
             }
         }
+    }
+
+    /// <summary>Reserves <paramref name="cost"/> unless that would take the generation past its budget (never overshoots, even transiently).</summary>
+    private bool TryReserve(Generation generation, long cost)
+    {
+        var used = Volatile.Read(ref generation.Used);
+        while (used + cost <= _generationBudget)
+        {
+            var seen = Interlocked.CompareExchange(ref generation.Used, used + cost, used);
+            if (seen == used)
+            {
+                return true;
+            }
+
+            used = seen;
+        }
+
+        return false;
     }
 
     private sealed class Generation
