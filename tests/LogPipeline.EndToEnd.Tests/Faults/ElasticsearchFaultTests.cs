@@ -101,6 +101,9 @@ public sealed class ElasticsearchFaultTests
         var ingestBooks = books.Ingest;
         Measurements.Record(name + " (books)",
             $"{books}; retries request {ingestBooks.Sum("logpipeline_ingest_retries_total", "kind=\"request\"")}, item {ingestBooks.Sum("logpipeline_ingest_retries_total", "kind=\"item\"")}; bulk requests seen by ES {pipeline.Elasticsearch.BulkRequestCount}");
+        // Without this the scenario passes whether or not the fault ever reached the worker (e.g. injected after the
+        // last bulk request, or a burst consumed by a health probe).
+        Assert.True(pipeline.Elasticsearch.InjectedFaultsServed > 0, $"{name}: no injected fault was served to the worker; the scenario tested nothing");
         Assert.Equal(0, books.DeadLettered);
         Assert.Equal(books.Consumed, books.Indexed + books.Duplicates + books.DeadLettered);
         // A document stored behind a cut response is counted as a 409 "already indexed" on the retry, not as created.

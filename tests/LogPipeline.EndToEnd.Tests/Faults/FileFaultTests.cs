@@ -44,7 +44,6 @@ public sealed class FileFaultTests
         rotations = books.Sum("shipper_rotations_performed_total");
         await Scenario.AssertExactlyOnceAsync("rotation storm: nginx + built-in rotation at 1 KiB", pipeline, served,
             $"; {served.Count / seconds:F0} req/s; rotations performed {rotations} ({rotations / seconds:F0}/s), deferred {books.Sum("shipper_rotations_deferred_total")}, signal errors {books.Sum("shipper_rotation_signal_errors_total")}, bytes dropped {books.Sum("shipper_bytes_dropped_total")}");
-        Assert.True(report.ExactlyOnce || report.Missing.Count == 0, report.ToString());
         // The shipper defers a rotation while the previous rotated file is undelivered (that is what protects it),
         // so the achieved rate is the shipper's; the storm must still have rotated well over a hundred times.
         Assert.True(rotations >= 100, $"only {rotations} rotations in {seconds:F1} s");
@@ -73,6 +72,10 @@ public sealed class FileFaultTests
         // before the shipper could open them show in shipper_files_missed_total.
         Assert.True(report.Duplicated.Count == 0 && report.Unexpected.Count == 0, report.ToString());
         Assert.True(report.Missing.Count == 0 || missedFiles > 0 || dropped > 0, $"lines were lost but no metric counted it: {report}");
+        // Whole files: each file holds a run of consecutive ids, so the lost ids form at most one run per file the
+        // shipper missed (neighbouring missed files merge into one run), unless it let go of read data (bytes dropped).
+        var missingRuns = report.Missing.Order().Select((seq, i) => seq - i).Distinct().Count();
+        Assert.True(missingRuns <= missedFiles || dropped > 0, $"{missingRuns} runs of lost ids but only {missedFiles} files missed and nothing dropped: lines were lost inside files the shipper opened: {report}");
         Assert.True(report.Distinct > generator.Written.Count / 2, $"most lines should still arrive: {report}");
     }
 
@@ -103,19 +106,6 @@ public sealed class FileFaultTests
         Assert.True(report.Missing.Count > 0, $"the outage should have exceeded the budget: {report}");
         // Every lost byte is accounted for: let go with a count (bytes dropped) or never opened (files missed).
         Assert.True(dropped >= missingBytes || missedFiles > 0, $"lost {missingBytes} bytes but counted only {dropped} dropped bytes and {missedFiles} missed files");
-    }
-
-    [Fact]
-    public async Task Copytruncate_rotation_loses_nothing()
-    {
-        await using var pipeline = Pipeline.Start();
-        await Scenario.StartWorkersAsync(pipeline);
-        var generator = new AccessLogGenerator(pipeline.LogPath, rotateAtBytes: 50 * 1024, mode: RotationMode.CopyTruncate);
-        await generator.WriteAsync(1, 4000, 2000, Scenario.Token);
-        var report = await pipeline.WaitForIndexedAsync(generator.Written, Scenario.DeliveryTimeout);
-        var kafka = pipeline.CountKafka(generator.Written.Count);
-        Measurements.Record("copytruncate", $"{report}; kafka records {kafka.Records}, kafka duplicates {kafka.Duplicates}; rotations {generator.Rotations}");
-        Assert.True(report.Missing.Count == 0 && report.Unexpected.Count == 0, $"{report}\n{pipeline.Diagnostics()}");
     }
 
     [Fact]
