@@ -7,6 +7,12 @@ namespace LogPipeline.EndToEnd.Tests.Faults;
 /// <summary>What happens to the log file under the shipper: rotation storms, copytruncate, deletion, a vanished directory, a full disk.</summary>
 public sealed class FileFaultTests
 {
+    /// <summary>The scenario: how long the log directory stays deleted.</summary>
+    private static readonly TimeSpan DirectoryAbsence = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>The scenario: how long the volume stays full (the checkpoint interval is 1 s, so writes fail meanwhile).</summary>
+    private static readonly TimeSpan DiskFull = TimeSpan.FromSeconds(2);
+
     [Fact]
     public async Task A_rotation_storm_of_hundreds_of_rotations_with_real_nginx_and_built_in_rotation_loses_nothing()
     {
@@ -139,7 +145,7 @@ public sealed class FileFaultTests
         Assert.True(first.ExactlyOnce, first.ToString());
 
         Directory.Delete(pipeline.LogDirectory, recursive: true);
-        await Task.Delay(TimeSpan.FromSeconds(1.5), Scenario.Token);
+        await Task.Delay(DirectoryAbsence, Scenario.Token);
         Directory.CreateDirectory(pipeline.LogDirectory);
         await generator.WriteAsync(1001, 1000, 2000, Scenario.Token);
         await Scenario.AssertExactlyOnceAsync("log directory deleted for 1.5 s and recreated", pipeline, generator);
@@ -168,7 +174,7 @@ public sealed class FileFaultTests
             var filler = Path.Combine(mount, "filler");
             await FillAsync(filler);
             await generator.WriteAsync(501, 500, 2000, Scenario.Token);
-            await Task.Delay(TimeSpan.FromSeconds(2), Scenario.Token); // checkpoint interval is 1 s: let it fail a few times
+            await Task.Delay(DiskFull, Scenario.Token);
             File.Delete(filler);
             await generator.WriteAsync(1001, 1000, 2000, Scenario.Token);
 

@@ -35,7 +35,8 @@ public sealed class KafkaRefusalTests
         var first = ShipperProcess.Start(config);
         Assert.True(await first.WaitForMetricAsync("shipper_lines_delivered_total", head, TimeSpan.FromSeconds(60)), first.Output);
         var writing = writer.WriteAsync(head, lines - head, Rate, ct);
-        await Task.Delay(TimeSpan.FromSeconds(2), ct);
+        // Refuse mid-run: once the shipper is delivering the live traffic, with most of it still to be written.
+        Assert.True(await first.WaitForMetricAsync("shipper_lines_delivered_total", head + 15_000, TimeSpan.FromSeconds(60)), first.Output);
         cluster.PushRequestErrors(KafkaApiKey.Produce, [.. Enumerable.Repeat(ErrorCode.TopicAuthorizationFailed, 30)]);
         var exit = await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
         var firstOutput = first.Output;
@@ -89,7 +90,8 @@ public sealed class KafkaRefusalTests
         var first = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "fatal"));
         Assert.True(await InProcessShipper.WaitUntilAsync(() => first.Metric("shipper_lines_delivered_total") >= head, TimeSpan.FromSeconds(60)));
         var writing = writer.WriteAsync(head, lines - head, Rate, ct);
-        await Task.Delay(TimeSpan.FromSeconds(1.5), ct);
+        // Fail mid-run: once the shipper is delivering the live traffic, with most of it still to be written.
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => first.Metric("shipper_lines_delivered_total") >= head + 10_000, TimeSpan.FromSeconds(60)));
         var raised = first.Service.Publisher!.RaiseFatalErrorForTests((int)ErrorCode.OutOfOrderSequenceNumber, "test: injected idempotence failure");
         var stoppedByItself = await InProcessShipper.WaitUntilAsync(() => first.StoppingByItself, TimeSpan.FromSeconds(30));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -150,7 +152,8 @@ public sealed class KafkaRefusalTests
         await using var shipper = ShipperProcess.Start(TestConfig.For(dir, cluster, "too-large"));
         Assert.True(await shipper.WaitForMetricAsync("shipper_lines_delivered_total", head, TimeSpan.FromSeconds(60)), shipper.Output);
         var writing = writer.WriteAsync(head, lines - head, Rate, ct);
-        await Task.Delay(TimeSpan.FromSeconds(1), ct);
+        // Refuse mid-run: once the shipper is delivering the live traffic, with most of it still to be written.
+        Assert.True(await shipper.WaitForMetricAsync("shipper_lines_delivered_total", head + 5_000, TimeSpan.FromSeconds(60)), shipper.Output);
         cluster.PushRequestErrors(KafkaApiKey.Produce, [.. Enumerable.Repeat(ErrorCode.MsgSizeTooLarge, 5)]);
         await writing;
         var idle = await shipper.WaitUntilIdleAsync(TimeSpan.FromSeconds(120));

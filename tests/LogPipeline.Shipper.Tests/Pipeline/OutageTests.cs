@@ -12,6 +12,9 @@ public sealed class OutageTests
     private const int Lines = 150_000;
     private const int Rate = 10_000;
 
+    /// <summary>The scenario: how long every broker stays down.</summary>
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(8);
+
     [Fact]
     public async Task All_brokers_down_8_s_mid_run_loses_and_duplicates_nothing()
     {
@@ -26,10 +29,11 @@ public sealed class OutageTests
         Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 200, TimeSpan.FromSeconds(60)));
 
         var writing = writer.WriteAsync(200, Lines - 200, Rate, ct);
-        await Task.Delay(TimeSpan.FromSeconds(3), ct);
+        // Down mid-run: once the shipper is delivering the live traffic (rotating), with most of it still to be written.
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 200 + 30_000, TimeSpan.FromSeconds(60)));
         cluster.SetAllBrokersDown();
         var deliveredAtDown = shipper.Metric("shipper_lines_delivered_total");
-        await Task.Delay(TimeSpan.FromSeconds(8), ct);
+        await Task.Delay(Outage, ct);
         var deliveredDuringOutage = shipper.Metric("shipper_lines_delivered_total") - deliveredAtDown;
         cluster.SetAllBrokersUp();
         await writing;
