@@ -21,16 +21,21 @@ public sealed class LongLivedShipperOutageTests
     private static readonly TimeSpan Age = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(5);
 
+    /// <summary>The scenario: traffic through both pods before and after the outage.</summary>
+    private static readonly TimeSpan TrafficAroundOutage = TimeSpan.FromSeconds(5);
+
     [Fact]
     public async Task A_mock_broker_set_down_closes_a_connection_accepted_before_a_child_process_started()
     {
         using var cluster = KafkaMockCluster.Start(brokers: 1);
         var bootstrap = cluster.BootstrapServers.Split(',')[0];
         var colon = bootstrap.LastIndexOf(':');
+        var socketsBefore = OpenSockets();
         using var client = new TcpClient();
         await client.ConnectAsync(bootstrap[..colon], int.Parse(bootstrap[(colon + 1)..]), Scenario.Token);
-        // The mock accepts on its own thread; give it time to, so the broker end exists before the child starts.
-        await Task.Delay(TimeSpan.FromMilliseconds(300), Scenario.Token);
+        // The mock accepts on its own thread: wait until the broker end exists (the client's socket and the accepted
+        // one are both this process's descriptors) before the child starts.
+        await Scenario.WaitUntilAsync(() => OpenSockets() >= socketsBefore + 2, TimeSpan.FromSeconds(10), "the mock broker to accept the connection");
 
         // What every harness start does before Process.Start (WorkerProcess, NginxServer, ShipperProcess).
         InheritedSockets.MarkCloseOnExec();
@@ -80,11 +85,11 @@ public sealed class LongLivedShipperOutageTests
             await Task.Delay(Age, Scenario.Token);
             pods.Add(await WebPod.StartAsync(pipeline, "web-young", Scenario.Token));
             load.SetEndpoints(pods);
-            await Task.Delay(TimeSpan.FromSeconds(5), Scenario.Token);
+            await Task.Delay(TrafficAroundOutage, Scenario.Token);
             pipeline.Kafka.SetAllBrokersDown();
             await Task.Delay(Outage, Scenario.Token);
             pipeline.Kafka.SetAllBrokersUp();
-            await Task.Delay(TimeSpan.FromSeconds(5), Scenario.Token);
+            await Task.Delay(TrafficAroundOutage, Scenario.Token);
             await load.StopAsync();
 
             var stops = new List<PodStop>();
@@ -106,4 +111,8 @@ public sealed class LongLivedShipperOutageTests
             }
         }
     }
+
+    /// <summary>This process's open socket descriptors (Linux: /proc/self/fd links to "socket:[inode]").</summary>
+    private static int OpenSockets() =>
+        new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos().Count(fd => fd.LinkTarget?.StartsWith("socket:", StringComparison.Ordinal) == true);
 }

@@ -7,6 +7,20 @@ namespace LogPipeline.EndToEnd.Tests.Faults;
 /// <summary>Elasticsearch refusing, failing, cutting connections and rejecting single documents.</summary>
 public sealed class ElasticsearchFaultTests
 {
+    /// <summary>The scenario: the spacing of the 429 bursts, and how long Elasticsearch answers 503.</summary>
+    private static readonly TimeSpan BurstSpacing = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Unavailable = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The scenario: faults are armed this far into the write, as the first documents flow. Armed later, once
+    /// documents flow, consecutive 429 bursts push one request's retry backoff (doubling from 100 ms, capped at 30 s)
+    /// beyond the 20 s the harness waits without progress, and the run ends before the retry.
+    /// </summary>
+    private static readonly TimeSpan ArmAfter = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long the bulk request count is watched for a retry loop once everything is settled.</summary>
+    private static readonly TimeSpan QuietWindow = TimeSpan.FromSeconds(3);
+
     [Fact]
     public async Task Bursts_of_429_are_retried_and_everything_is_indexed_once()
     {
@@ -15,7 +29,7 @@ public sealed class ElasticsearchFaultTests
             for (var burst = 0; burst < 3; burst++)
             {
                 p.Elasticsearch.FailNextBulkRequests(8, 429);
-                await Task.Delay(TimeSpan.FromSeconds(1), Scenario.Token);
+                await Task.Delay(BurstSpacing, Scenario.Token);
             }
         });
     }
@@ -26,7 +40,7 @@ public sealed class ElasticsearchFaultTests
         await RunAsync("ES 503 for 5 s", async p =>
         {
             p.Elasticsearch.FailNextBulkRequests(int.MaxValue, 503);
-            await Task.Delay(TimeSpan.FromSeconds(5), Scenario.Token);
+            await Task.Delay(Unavailable, Scenario.Token);
             p.Elasticsearch.ClearFaults();
         });
     }
@@ -80,7 +94,7 @@ public sealed class ElasticsearchFaultTests
         // No retry loop: once everything is settled the bulk request count stops growing.
         var books = await MetricsSnapshot.ScrapeAsync(ingest.MetricsUrl);
         var bulks = pipeline.Elasticsearch.BulkRequestCount;
-        await Task.Delay(TimeSpan.FromSeconds(3), Scenario.Token);
+        await Task.Delay(QuietWindow, Scenario.Token);
         Assert.Equal(bulks, pipeline.Elasticsearch.BulkRequestCount);
         Measurements.Record("ES mapping rejection (400) of every 50th line",
             $"{report}; dead-lettered {dead.Count} (distinct {deadSeqs.Distinct().Count()}) of {rejected.Count} rejected; metrics dead_lettered{{stage=index}} {books.Sum("logpipeline_ingest_dead_lettered_total", "stage=\"index\"")}; bulk requests {bulks}");
@@ -93,7 +107,7 @@ public sealed class ElasticsearchFaultTests
         var (shipper, ingest) = await Scenario.StartWorkersAsync(pipeline);
         var generator = new AccessLogGenerator(pipeline.LogPath, rotateAtBytes: 50 * 1024);
         var writing = generator.WriteAsync(1, 4000, 2000, Scenario.Token);
-        await Task.Delay(TimeSpan.FromMilliseconds(500), Scenario.Token);
+        await Task.Delay(ArmAfter, Scenario.Token);
         await fault(pipeline);
         await writing;
         await Scenario.AssertExactlyOnceAsync(name, pipeline, generator);
@@ -101,6 +115,9 @@ public sealed class ElasticsearchFaultTests
         var ingestBooks = books.Ingest;
         Measurements.Record(name + " (books)",
             $"{books}; retries request {ingestBooks.Sum("logpipeline_ingest_retries_total", "kind=\"request\"")}, item {ingestBooks.Sum("logpipeline_ingest_retries_total", "kind=\"item\"")}; bulk requests seen by ES {pipeline.Elasticsearch.BulkRequestCount}");
+        // Without this the scenario passes whether or not the fault ever reached the worker (e.g. injected after the
+        // last bulk request, or a burst consumed by a health probe).
+        Assert.True(pipeline.Elasticsearch.InjectedFaultsServed > 0, $"{name}: no injected fault was served to the worker; the scenario tested nothing");
         Assert.Equal(0, books.DeadLettered);
         Assert.Equal(books.Consumed, books.Indexed + books.Duplicates + books.DeadLettered);
         // A document stored behind a cut response is counted as a 409 "already indexed" on the retry, not as created.

@@ -7,6 +7,12 @@ namespace LogPipeline.EndToEnd.Tests.Faults;
 /// <summary>What happens to the log file under the shipper: rotation storms, copytruncate, deletion, a vanished directory, a full disk.</summary>
 public sealed class FileFaultTests
 {
+    /// <summary>The scenario: how long the log directory stays deleted.</summary>
+    private static readonly TimeSpan DirectoryAbsence = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>The scenario: how long the volume stays full (the checkpoint interval is 1 s, so writes fail meanwhile).</summary>
+    private static readonly TimeSpan DiskFull = TimeSpan.FromSeconds(2);
+
     [Fact]
     public async Task A_rotation_storm_of_hundreds_of_rotations_with_real_nginx_and_built_in_rotation_loses_nothing()
     {
@@ -44,7 +50,6 @@ public sealed class FileFaultTests
         rotations = books.Sum("shipper_rotations_performed_total");
         await Scenario.AssertExactlyOnceAsync("rotation storm: nginx + built-in rotation at 1 KiB", pipeline, served,
             $"; {served.Count / seconds:F0} req/s; rotations performed {rotations} ({rotations / seconds:F0}/s), deferred {books.Sum("shipper_rotations_deferred_total")}, signal errors {books.Sum("shipper_rotation_signal_errors_total")}, bytes dropped {books.Sum("shipper_bytes_dropped_total")}");
-        Assert.True(report.ExactlyOnce || report.Missing.Count == 0, report.ToString());
         // The shipper defers a rotation while the previous rotated file is undelivered (that is what protects it),
         // so the achieved rate is the shipper's; the storm must still have rotated well over a hundred times.
         Assert.True(rotations >= 100, $"only {rotations} rotations in {seconds:F1} s");
@@ -73,6 +78,10 @@ public sealed class FileFaultTests
         // before the shipper could open them show in shipper_files_missed_total.
         Assert.True(report.Duplicated.Count == 0 && report.Unexpected.Count == 0, report.ToString());
         Assert.True(report.Missing.Count == 0 || missedFiles > 0 || dropped > 0, $"lines were lost but no metric counted it: {report}");
+        // Whole files: each file holds a run of consecutive ids, so the lost ids form at most one run per file the
+        // shipper missed (neighbouring missed files merge into one run), unless it let go of read data (bytes dropped).
+        var missingRuns = report.Missing.Order().Select((seq, i) => seq - i).Distinct().Count();
+        Assert.True(missingRuns <= missedFiles || dropped > 0, $"{missingRuns} runs of lost ids but only {missedFiles} files missed and nothing dropped: lines were lost inside files the shipper opened: {report}");
         Assert.True(report.Distinct > generator.Written.Count / 2, $"most lines should still arrive: {report}");
     }
 
@@ -106,19 +115,6 @@ public sealed class FileFaultTests
     }
 
     [Fact]
-    public async Task Copytruncate_rotation_loses_nothing()
-    {
-        await using var pipeline = Pipeline.Start();
-        await Scenario.StartWorkersAsync(pipeline);
-        var generator = new AccessLogGenerator(pipeline.LogPath, rotateAtBytes: 50 * 1024, mode: RotationMode.CopyTruncate);
-        await generator.WriteAsync(1, 4000, 2000, Scenario.Token);
-        var report = await pipeline.WaitForIndexedAsync(generator.Written, Scenario.DeliveryTimeout);
-        var kafka = pipeline.CountKafka(generator.Written.Count);
-        Measurements.Record("copytruncate", $"{report}; kafka records {kafka.Records}, kafka duplicates {kafka.Duplicates}; rotations {generator.Rotations}");
-        Assert.True(report.Missing.Count == 0 && report.Unexpected.Count == 0, $"{report}\n{pipeline.Diagnostics()}");
-    }
-
-    [Fact]
     public async Task Copytruncate_rotation_indexes_every_line_exactly_once()
     {
         await using var pipeline = Pipeline.Start();
@@ -149,7 +145,7 @@ public sealed class FileFaultTests
         Assert.True(first.ExactlyOnce, first.ToString());
 
         Directory.Delete(pipeline.LogDirectory, recursive: true);
-        await Task.Delay(TimeSpan.FromSeconds(1.5), Scenario.Token);
+        await Task.Delay(DirectoryAbsence, Scenario.Token);
         Directory.CreateDirectory(pipeline.LogDirectory);
         await generator.WriteAsync(1001, 1000, 2000, Scenario.Token);
         await Scenario.AssertExactlyOnceAsync("log directory deleted for 1.5 s and recreated", pipeline, generator);
@@ -178,7 +174,7 @@ public sealed class FileFaultTests
             var filler = Path.Combine(mount, "filler");
             await FillAsync(filler);
             await generator.WriteAsync(501, 500, 2000, Scenario.Token);
-            await Task.Delay(TimeSpan.FromSeconds(2), Scenario.Token); // checkpoint interval is 1 s: let it fail a few times
+            await Task.Delay(DiskFull, Scenario.Token);
             File.Delete(filler);
             await generator.WriteAsync(1001, 1000, 2000, Scenario.Token);
 

@@ -7,6 +7,12 @@ namespace LogPipeline.EndToEnd.Tests.Faults;
 /// <summary>Broker outages, leader moves, injected request errors and a slow broker, during traffic.</summary>
 public sealed class KafkaFaultTests
 {
+    /// <summary>The scenario: how long the brokers stay down or slow, and the spacing of the request-error rounds.</summary>
+    private static readonly TimeSpan AllDown = TimeSpan.FromSeconds(6);
+    private static readonly TimeSpan OneDown = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan ErrorRoundSpacing = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Slow = TimeSpan.FromSeconds(4);
+
     [Fact]
     public async Task All_brokers_down_for_6_seconds_during_traffic_loses_nothing()
     {
@@ -14,7 +20,7 @@ public sealed class KafkaFaultTests
         await RunAsync("all brokers down 6 s", lines: 12_000, rate: 2_000, async p =>
         {
             p.Kafka.SetAllBrokersDown();
-            await Task.Delay(TimeSpan.FromSeconds(6), Scenario.Token);
+            await Task.Delay(AllDown, Scenario.Token);
             p.Kafka.SetAllBrokersUp();
         });
     }
@@ -25,7 +31,7 @@ public sealed class KafkaFaultTests
         await RunAsync("one broker down 5 s", lines: 6_000, rate: 2_000, async p =>
         {
             p.Kafka.SetBrokerDown(1);
-            await Task.Delay(TimeSpan.FromSeconds(5), Scenario.Token);
+            await Task.Delay(OneDown, Scenario.Token);
             p.Kafka.SetBrokerUp(1);
         });
     }
@@ -41,7 +47,7 @@ public sealed class KafkaFaultTests
                     ErrorCode.NotEnoughReplicas, ErrorCode.LeaderNotAvailable, ErrorCode.RequestTimedOut, ErrorCode.NotLeaderForPartition);
                 p.Kafka.PushRequestErrors(KafkaApiKey.Fetch,
                     ErrorCode.NotLeaderForPartition, ErrorCode.UnknownTopicOrPart, ErrorCode.RequestTimedOut);
-                await Task.Delay(TimeSpan.FromSeconds(1), Scenario.Token);
+                await Task.Delay(ErrorRoundSpacing, Scenario.Token);
             }
         });
     }
@@ -52,7 +58,7 @@ public sealed class KafkaFaultTests
         await RunAsync("broker 1 RTT 500 ms", lines: 4_000, rate: 2_000, async p =>
         {
             p.Kafka.SetBrokerRtt(1, TimeSpan.FromMilliseconds(500));
-            await Task.Delay(TimeSpan.FromSeconds(4), Scenario.Token);
+            await Task.Delay(Slow, Scenario.Token);
             p.Kafka.SetBrokerRtt(1, TimeSpan.Zero);
         });
     }
@@ -63,7 +69,8 @@ public sealed class KafkaFaultTests
         var (shipper, ingest) = await Scenario.StartWorkersAsync(pipeline);
         var generator = new AccessLogGenerator(pipeline.LogPath, rotateAtBytes: 50 * 1024);
         var writing = generator.WriteAsync(1, lines, rate, Scenario.Token);
-        await Task.Delay(TimeSpan.FromSeconds(1), Scenario.Token);
+        // The fault lands mid-run: once documents are arriving, with most of the lines still to be written.
+        await Scenario.WaitUntilAsync(() => pipeline.Documents().Count >= 500, Scenario.DeliveryTimeout, "the first 500 documents", pipeline);
         await fault(pipeline);
         await writing;
         await Scenario.AssertExactlyOnceAsync(name, pipeline, generator);

@@ -1,3 +1,5 @@
+using LogPipeline.Testing;
+
 namespace LogPipeline.EndToEnd.Tests.Harness;
 
 /// <summary>The shared shape of a fault scenario: start, write seq lines, inject, heal, wait, assert, record.</summary>
@@ -33,17 +35,15 @@ internal static class Scenario
     }
 
     /// <summary>Polls until <paramref name="condition"/> holds (or fails the test at the deadline).</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, Pipeline? pipeline = null)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"timed out after {timeout} waiting for {what}\n{pipeline?.Diagnostics()}");
-            }
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, Pipeline? pipeline = null) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), timeout, what, pipeline);
 
-            await Task.Delay(100, Token);
+    /// <inheritdoc cref="WaitUntilAsync(Func{bool}, TimeSpan, string, Pipeline?)"/>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Pipeline? pipeline = null)
+    {
+        if (!await Poll.UntilAsync(condition, timeout, Token))
+        {
+            Assert.Fail($"timed out after {timeout} waiting for {what}\n{pipeline?.Diagnostics()}");
         }
     }
 }

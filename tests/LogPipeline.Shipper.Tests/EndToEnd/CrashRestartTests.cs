@@ -17,11 +17,9 @@ public sealed class CrashRestartTests
     {
         NginxServer.SkipUnlessInstalled();
         var ct = TestContext.Current.CancellationToken;
-        using var cluster = KafkaMockCluster.Start(brokers: 3);
-        cluster.CreateTopic("crash", partitions: 3);
-        using var state = new TempDir();
         await using var nginx = await NginxServer.StartAsync(cancellationToken: ct);
-        var config = TestConfig.ForNginx(nginx, state, cluster, "crash");
+        using var rig = ShipperRig.ForNginx(nginx, "crash");
+        var config = rig.Config();
 
         var first = ShipperProcess.Start(config);
         var sending = NginxRequests.SendAsync(nginx.BaseAddress, 0, Requests / 2, ct);
@@ -49,7 +47,7 @@ public sealed class CrashRestartTests
         second.Terminate();
         var exit = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-        var records = TopicReader.ReadAll(cluster.BootstrapServers, "crash", Requests, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1));
+        var records = TopicReader.ReadAll(rig.Cluster.BootstrapServers, rig.Topic, Requests, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1));
         var ids = NginxRequests.Ids(records);
         var duplicates = records.Zip(ids).GroupBy(x => x.Second, x => x.First).Where(g => g.Count() > 1).ToList();
         var resentElsewhere = duplicates.Count(g => g.Select(ShippedLines.Position).Distinct().Count() > 1);

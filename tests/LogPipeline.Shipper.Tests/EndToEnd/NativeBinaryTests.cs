@@ -26,11 +26,9 @@ public sealed class NativeBinaryTests
         }
 
         var ct = TestContext.Current.CancellationToken;
-        using var cluster = KafkaMockCluster.Start(brokers: 3);
-        cluster.CreateTopic("native", partitions: 3);
-        using var state = new TempDir();
         await using var nginx = await NginxServer.StartAsync(cancellationToken: ct);
-        await using var shipper = ShipperProcess.Start(TestConfig.ForNginx(nginx, state, cluster, "native"), binary);
+        using var rig = ShipperRig.ForNginx(nginx, "native");
+        await using var shipper = ShipperProcess.Start(rig.Config(), binary);
         Assert.True(await shipper.WaitForMetricAsync("shipper_lines_read_total", 0, TimeSpan.FromSeconds(60)), shipper.Output);
 
         // Warm-up, as in NginxRotationTests: rotation waits for the first lines' acknowledgements.
@@ -44,7 +42,7 @@ public sealed class NativeBinaryTests
         var rss = await shipper.MetricAsync("process_resident_memory_bytes");
         shipper.Terminate();
         var exit = await shipper.WaitForExitAsync(TimeSpan.FromSeconds(60));
-        var records = TopicReader.ReadAll(cluster.BootstrapServers, "native", Requests, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1));
+        var records = TopicReader.ReadAll(rig.Cluster.BootstrapServers, rig.Topic, Requests, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1));
 
         var ids = NginxRequests.Ids(records);
         TestContext.Current.TestOutputHelper?.WriteLine(

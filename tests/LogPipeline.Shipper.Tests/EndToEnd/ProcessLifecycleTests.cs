@@ -1,6 +1,5 @@
 using LogPipeline.Shipper.Tests.Support;
 using LogPipeline.Testing;
-using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Shipper.Tests.EndToEnd;
 
@@ -35,18 +34,15 @@ public sealed class ProcessLifecycleTests
     public async Task Sigterm_reads_to_the_end_delivers_and_exits_0()
     {
         const int lines = 20_000;
-        using var cluster = KafkaMockCluster.Start(brokers: 3);
-        cluster.CreateTopic("drain", partitions: 3);
-        using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Combine("logs"));
-        await new GeneratedLog(dir.Combine("logs", "access.log")) { Rotation = RotationMode.None }
+        using var rig = ShipperRig.Start("drain");
+        await new GeneratedLog(rig.LogPath) { Rotation = RotationMode.None }
             .WriteAsync(0, lines, 1_000_000, TestContext.Current.CancellationToken);
-        await using var shipper = ShipperProcess.Start(TestConfig.For(dir, cluster, "drain"));
+        await using var shipper = ShipperProcess.Start(rig.Config());
         Assert.True(await shipper.WaitForMetricAsync("shipper_lines_delivered_total", 1, TimeSpan.FromSeconds(60)), shipper.Output);
         shipper.Terminate();
         var exit = await shipper.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-        var shipped = ShippedLines.Read(cluster, "drain", lines, TimeSpan.FromSeconds(60));
+        var shipped = rig.Shipped(lines, TimeSpan.FromSeconds(60));
         Assert.True(exit == 0, $"exit {exit}:\n{shipper.Output}");
         Assert.Equal(0, shipped.Missing(0, lines));
         Assert.Equal(0, shipped.Duplicates);
@@ -55,16 +51,13 @@ public sealed class ProcessLifecycleTests
     [Fact]
     public async Task Sigterm_while_kafka_is_unreachable_for_the_whole_grace_period_exits_3()
     {
-        using var cluster = KafkaMockCluster.Start(brokers: 1);
-        cluster.CreateTopic("down", partitions: 1);
-        using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Combine("logs"));
-        var config = TestConfig.For(dir, cluster, "down");
+        using var rig = ShipperRig.Start("down", brokers: 1);
+        var config = rig.Config();
         config["Shipper:ShutdownGracePeriod"] = "00:00:02";
         await using var shipper = ShipperProcess.Start(config);
         Assert.True(await shipper.WaitForMetricAsync("shipper_lines_read_total", 0, TimeSpan.FromSeconds(60)), shipper.Output);
-        cluster.SetAllBrokersDown();
-        await new GeneratedLog(dir.Combine("logs", "access.log")) { Rotation = RotationMode.None }
+        rig.Cluster.SetAllBrokersDown();
+        await new GeneratedLog(rig.LogPath) { Rotation = RotationMode.None }
             .WriteAsync(0, 1000, 1_000_000, TestContext.Current.CancellationToken);
         Assert.True(await shipper.WaitForMetricAsync("shipper_lines_read_total", 1000, TimeSpan.FromSeconds(60)), shipper.Output);
         shipper.Terminate();

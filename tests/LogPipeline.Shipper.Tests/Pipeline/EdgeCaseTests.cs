@@ -14,19 +14,17 @@ public sealed class EdgeCaseTests
     public async Task A_missing_file_and_directory_that_appear_later_are_followed_from_their_start()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var cluster = KafkaMockCluster.Start(brokers: 1);
-        cluster.CreateTopic("late", partitions: 1);
-        using var dir = new TempDir();
-        await using var shipper = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "late"));
+        using var rig = ShipperRig.Start("late", brokers: 1, createLogDirectory: false);
+        await using var shipper = await InProcessShipper.StartAsync(rig.Config());
         // The shipper runs (its loop has passed at least once) while neither the directory nor the file exist.
         Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_files_open") == 0 && Ticked(shipper), TimeSpan.FromSeconds(30)));
 
-        Directory.CreateDirectory(dir.Combine("logs"));
-        await new GeneratedLog(dir.Combine("logs", "access.log")) { Rotation = RotationMode.None }.WriteAsync(0, 500, 100_000, ct);
+        Directory.CreateDirectory(rig.LogDirectory);
+        await new GeneratedLog(rig.LogPath) { Rotation = RotationMode.None }.WriteAsync(0, 500, 100_000, ct);
         Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 500, TimeSpan.FromSeconds(60)));
         await shipper.StopAsync();
 
-        var shipped = ShippedLines.Read(cluster, "late", 500);
+        var shipped = rig.Shipped(500);
         Assert.Equal(0, shipped.Missing(0, 500));
         Assert.Equal(0, shipped.Duplicates);
     }
@@ -35,23 +33,20 @@ public sealed class EdgeCaseTests
     public async Task A_deleted_and_recreated_directory_is_followed_again()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var cluster = KafkaMockCluster.Start(brokers: 1);
-        cluster.CreateTopic("redo", partitions: 1);
-        using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Combine("logs"));
-        var path = dir.Combine("logs", "access.log");
-        await using var shipper = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "redo"));
+        using var rig = ShipperRig.Start("redo", brokers: 1);
+        var path = rig.LogPath;
+        await using var shipper = await InProcessShipper.StartAsync(rig.Config());
         await new GeneratedLog(path) { Rotation = RotationMode.None }.WriteAsync(0, 300, 100_000, ct);
         Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 300, TimeSpan.FromSeconds(60)));
 
-        Directory.Delete(dir.Combine("logs"), recursive: true);
+        Directory.Delete(rig.LogDirectory, recursive: true);
         Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_rotations_followed_total") >= 1, TimeSpan.FromSeconds(30)));
-        Directory.CreateDirectory(dir.Combine("logs"));
+        Directory.CreateDirectory(rig.LogDirectory);
         await new GeneratedLog(path) { Rotation = RotationMode.None }.WriteAsync(300, 300, 100_000, ct);
         Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 600, TimeSpan.FromSeconds(60)));
         await shipper.StopAsync();
 
-        var shipped = ShippedLines.Read(cluster, "redo", 600);
+        var shipped = rig.Shipped(600);
         Assert.Equal(0, shipped.Missing(0, 600));
         Assert.Equal(0, shipped.Duplicates);
         Assert.Equal(0, shipper.ExitCode);
@@ -61,11 +56,8 @@ public sealed class EdgeCaseTests
     public async Task On_a_first_start_a_file_nginx_already_rotated_is_shipped_too()
     {
         // nginx can rotate before the sidecar is up: with no checkpoint registry yet, access.log.1 is unshipped.
-        using var cluster = KafkaMockCluster.Start(brokers: 1);
-        cluster.CreateTopic("first-start", partitions: 1);
-        using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Combine("logs"));
-        var path = dir.Combine("logs", "access.log");
+        using var rig = ShipperRig.Start("first-start", brokers: 1);
+        var path = rig.LogPath;
         using (var rotated = new AppendFile(path + ".1"))
         {
             rotated.Write("rotated before start 1\nrotated before start 2\n"u8);
@@ -76,9 +68,9 @@ public sealed class EdgeCaseTests
             live.Write("live 1\n"u8);
         }
 
-        await using var shipper = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "first-start"));
+        await using var shipper = await InProcessShipper.StartAsync(rig.Config());
         Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 3, TimeSpan.FromSeconds(60)));
-        var records = TopicReader.ReadAll(cluster.BootstrapServers, "first-start", 3, TimeSpan.FromSeconds(30));
+        var records = TopicReader.ReadAll(rig.Cluster.BootstrapServers, rig.Topic, 3, TimeSpan.FromSeconds(30));
         await shipper.StopAsync();
 
         Assert.Equal(
@@ -89,14 +81,11 @@ public sealed class EdgeCaseTests
     [Fact]
     public async Task Garbage_invalid_utf8_and_a_5MB_line_are_shipped_byte_exact_or_truncated_and_flagged()
     {
-        using var cluster = KafkaMockCluster.Start(brokers: 1);
-        cluster.CreateTopic("hostile", partitions: 1);
-        using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Combine("logs"));
+        using var rig = ShipperRig.Start("hostile", brokers: 1);
         var garbage = new byte[] { 0x00, 0xff, 0xfe, 0xc3, 0x28, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0xe2, 0x82 };
         var huge = new byte[5 * 1024 * 1024];
         huge.AsSpan().Fill((byte)'x');
-        using (var file = new AppendFile(dir.Combine("logs", "access.log")))
+        using (var file = new AppendFile(rig.LogPath))
         {
             file.Write("first line\n"u8);
             file.Write(garbage);
@@ -105,9 +94,9 @@ public sealed class EdgeCaseTests
             file.Write("\nlast line\npartial without newline"u8);
         }
 
-        await using var shipper = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "hostile"));
+        await using var shipper = await InProcessShipper.StartAsync(rig.Config());
         Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 4, TimeSpan.FromSeconds(60)));
-        var records = TopicReader.ReadAll(cluster.BootstrapServers, "hostile", 4, TimeSpan.FromSeconds(30));
+        var records = TopicReader.ReadAll(rig.Cluster.BootstrapServers, rig.Topic, 4, TimeSpan.FromSeconds(30));
         await shipper.StopAsync();
 
         Assert.Equal(4, records.Count); // The partial last line waits for its newline.

@@ -23,37 +23,35 @@ public sealed class KafkaRefusalTests
         const int lines = 60_000;
         const int head = 1000;
         var ct = TestContext.Current.CancellationToken;
-        using var cluster = KafkaMockCluster.Start(brokers: 3);
-        cluster.CreateTopic("refused", partitions: 3);
-        using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Combine("logs"));
-        var logPath = dir.Combine("logs", "access.log");
-        var config = TestConfig.For(dir, cluster, "refused");
+        using var rig = ShipperRig.Start("refused");
+        var logPath = rig.LogPath;
+        var config = rig.Config();
         var writer = new GeneratedLog(logPath) { Rotation = RotationMode.None };
         await writer.WriteAsync(0, head, 1_000_000, ct);
 
         var first = ShipperProcess.Start(config);
         Assert.True(await first.WaitForMetricAsync("shipper_lines_delivered_total", head, TimeSpan.FromSeconds(60)), first.Output);
         var writing = writer.WriteAsync(head, lines - head, Rate, ct);
-        await Task.Delay(TimeSpan.FromSeconds(2), ct);
-        cluster.PushRequestErrors(KafkaApiKey.Produce, [.. Enumerable.Repeat(ErrorCode.TopicAuthorizationFailed, 30)]);
+        // Refuse mid-run: once the shipper is delivering the live traffic, with most of it still to be written.
+        Assert.True(await first.WaitForMetricAsync("shipper_lines_delivered_total", head + 15_000, TimeSpan.FromSeconds(60)), first.Output);
+        rig.Cluster.PushRequestErrors(KafkaApiKey.Produce, [.. Enumerable.Repeat(ErrorCode.TopicAuthorizationFailed, 30)]);
         var exit = await first.WaitForExitAsync(TimeSpan.FromSeconds(60));
         var firstOutput = first.Output;
         await first.DisposeAsync();
         await writing;
 
-        var checkpoint = CheckpointedLines.Read(dir.Combine("state"), logPath);
-        var afterFirst = ShippedLines.Read(cluster, "refused", checkpoint.Covered.Count, TimeSpan.FromSeconds(20));
+        var checkpoint = CheckpointedLines.Read(rig.StateDirectory, logPath);
+        var afterFirst = rig.Shipped(checkpoint.Covered.Count, TimeSpan.FromSeconds(20));
         var passedUnacknowledged = checkpoint.Covered.Count(seq => !afterFirst.Distinct.Contains(seq));
         var missingAfterFirst = afterFirst.Missing(0, lines);
 
-        cluster.ClearRequestErrors();
+        rig.Cluster.ClearRequestErrors();
         await using var second = ShipperProcess.Start(config);
         var idle = await second.WaitUntilIdleAsync(TimeSpan.FromSeconds(120));
         second.Terminate();
         var secondExit = await second.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
-        var shipped = ShippedLines.Read(cluster, "refused", lines, TimeSpan.FromSeconds(60));
+        var shipped = rig.Shipped(lines, TimeSpan.FromSeconds(60));
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{lines} lines; first run: exit {exit}, checkpoint at {checkpoint.Offset} of {checkpoint.FileLength} bytes " +
             $"({checkpoint.Covered.Count} lines, {passedUnacknowledged} of them not in Kafka), {missingAfterFirst} lines not in Kafka; " +
@@ -78,18 +76,16 @@ public sealed class KafkaRefusalTests
         const int lines = 30_000;
         const int head = 1000;
         var ct = TestContext.Current.CancellationToken;
-        using var cluster = KafkaMockCluster.Start(brokers: 3);
-        cluster.CreateTopic("fatal", partitions: 3);
-        using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Combine("logs"));
-        var logPath = dir.Combine("logs", "access.log");
+        using var rig = ShipperRig.Start("fatal");
+        var logPath = rig.LogPath;
         var writer = new GeneratedLog(logPath) { Rotation = RotationMode.None };
         await writer.WriteAsync(0, head, 1_000_000, ct);
 
-        var first = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "fatal"));
+        var first = await InProcessShipper.StartAsync(rig.Config());
         Assert.True(await InProcessShipper.WaitUntilAsync(() => first.Metric("shipper_lines_delivered_total") >= head, TimeSpan.FromSeconds(60)));
         var writing = writer.WriteAsync(head, lines - head, Rate, ct);
-        await Task.Delay(TimeSpan.FromSeconds(1.5), ct);
+        // Fail mid-run: once the shipper is delivering the live traffic, with most of it still to be written.
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => first.Metric("shipper_lines_delivered_total") >= head + 10_000, TimeSpan.FromSeconds(60)));
         var raised = first.Service.Publisher!.RaiseFatalErrorForTests((int)ErrorCode.OutOfOrderSequenceNumber, "test: injected idempotence failure");
         var stoppedByItself = await InProcessShipper.WaitUntilAsync(() => first.StoppingByItself, TimeSpan.FromSeconds(30));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
@@ -101,18 +97,18 @@ public sealed class KafkaRefusalTests
         await first.DisposeAsync();
         await writing;
 
-        var checkpoint = CheckpointedLines.Read(dir.Combine("state"), logPath);
-        var afterFirst = ShippedLines.Read(cluster, "fatal", checkpoint.Covered.Count, TimeSpan.FromSeconds(20));
+        var checkpoint = CheckpointedLines.Read(rig.StateDirectory, logPath);
+        var afterFirst = rig.Shipped(checkpoint.Covered.Count, TimeSpan.FromSeconds(20));
         var passedUnacknowledged = checkpoint.Covered.Count(seq => !afterFirst.Distinct.Contains(seq));
 
-        await using var second = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "fatal"));
+        await using var second = await InProcessShipper.StartAsync(rig.Config());
         var idle = await InProcessShipper.WaitUntilAsync(
             () => second.Metric("shipper_files_open") >= 1 && second.Metric("shipper_lines_delivered_total") > 0
                   && second.Metric("shipper_lag_bytes") == 0 && second.Metric("shipper_inflight_lines") == 0,
             TimeSpan.FromSeconds(120));
         await second.StopAsync();
 
-        var shipped = ShippedLines.Read(cluster, "fatal", lines, TimeSpan.FromSeconds(60));
+        var shipped = rig.Shipped(lines, TimeSpan.FromSeconds(60));
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{lines} lines; first run: /healthz {(int)liveness.StatusCode} '{livenessBody.Trim()}', exit {exit}, checkpoint at " +
             $"{checkpoint.Offset} of {checkpoint.FileLength} bytes ({checkpoint.Covered.Count} lines, {passedUnacknowledged} not in Kafka); " +
@@ -140,18 +136,16 @@ public sealed class KafkaRefusalTests
         const int head = 500;
         const string droppedSeries = "shipper_lines_dropped_total{reason=\"msg_size_too_large\"}";
         var ct = TestContext.Current.CancellationToken;
-        using var cluster = KafkaMockCluster.Start(brokers: 3);
-        cluster.CreateTopic("too-large", partitions: 3);
-        using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Combine("logs"));
-        var writer = new GeneratedLog(dir.Combine("logs", "access.log")) { Rotation = RotationMode.None };
+        using var rig = ShipperRig.Start("too-large");
+        var writer = new GeneratedLog(rig.LogPath) { Rotation = RotationMode.None };
         await writer.WriteAsync(0, head, 1_000_000, ct);
 
-        await using var shipper = ShipperProcess.Start(TestConfig.For(dir, cluster, "too-large"));
+        await using var shipper = ShipperProcess.Start(rig.Config());
         Assert.True(await shipper.WaitForMetricAsync("shipper_lines_delivered_total", head, TimeSpan.FromSeconds(60)), shipper.Output);
         var writing = writer.WriteAsync(head, lines - head, Rate, ct);
-        await Task.Delay(TimeSpan.FromSeconds(1), ct);
-        cluster.PushRequestErrors(KafkaApiKey.Produce, [.. Enumerable.Repeat(ErrorCode.MsgSizeTooLarge, 5)]);
+        // Refuse mid-run: once the shipper is delivering the live traffic, with most of it still to be written.
+        Assert.True(await shipper.WaitForMetricAsync("shipper_lines_delivered_total", head + 5_000, TimeSpan.FromSeconds(60)), shipper.Output);
+        rig.Cluster.PushRequestErrors(KafkaApiKey.Produce, [.. Enumerable.Repeat(ErrorCode.MsgSizeTooLarge, 5)]);
         await writing;
         var idle = await shipper.WaitUntilIdleAsync(TimeSpan.FromSeconds(120));
         double dropped = -1, delivered = -1;
@@ -166,7 +160,7 @@ public sealed class KafkaRefusalTests
         var exit = await shipper.WaitForExitAsync(TimeSpan.FromSeconds(60));
         var output = shipper.Output;
 
-        var shipped = ShippedLines.Read(cluster, "too-large", lines - (long)Math.Max(0, dropped), TimeSpan.FromSeconds(60));
+        var shipped = rig.Shipped(lines - (long)Math.Max(0, dropped), TimeSpan.FromSeconds(60));
         var dropLogLines = Count(output, "\"EventId\":122") + Count(output, "\"EventId\":124");
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{lines} lines: delivered {delivered}, dropped {dropped}, kafka distinct {shipped.Distinct.Count}, " +

@@ -1,6 +1,5 @@
 using LogPipeline.Shipper.Tests.Support;
 using LogPipeline.Testing;
-using LogPipeline.Testing.Kafka;
 
 namespace LogPipeline.Shipper.Tests.Pipeline;
 
@@ -12,33 +11,34 @@ public sealed class OutageTests
     private const int Lines = 150_000;
     private const int Rate = 10_000;
 
+    /// <summary>The scenario: how long every broker stays down.</summary>
+    private static readonly TimeSpan Outage = TimeSpan.FromSeconds(8);
+
     [Fact]
     public async Task All_brokers_down_8_s_mid_run_loses_and_duplicates_nothing()
     {
         var ct = TestContext.Current.CancellationToken;
-        using var cluster = KafkaMockCluster.Start(brokers: 3);
-        cluster.CreateTopic("outage", partitions: 3);
-        using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Combine("logs"));
-        await using var shipper = await InProcessShipper.StartAsync(TestConfig.For(dir, cluster, "outage"));
-        var writer = new GeneratedLog(dir.Combine("logs", "access.log")) { Rotation = RotationMode.Rename };
+        using var rig = ShipperRig.Start("outage");
+        await using var shipper = await InProcessShipper.StartAsync(rig.Config());
+        var writer = new GeneratedLog(rig.LogPath) { Rotation = RotationMode.Rename };
         await writer.WriteAsync(0, 200, 1000, ct);
         Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 200, TimeSpan.FromSeconds(60)));
 
         var writing = writer.WriteAsync(200, Lines - 200, Rate, ct);
-        await Task.Delay(TimeSpan.FromSeconds(3), ct);
-        cluster.SetAllBrokersDown();
+        // Down mid-run: once the shipper is delivering the live traffic (rotating), with most of it still to be written.
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= 200 + 30_000, TimeSpan.FromSeconds(60)));
+        rig.Cluster.SetAllBrokersDown();
         var deliveredAtDown = shipper.Metric("shipper_lines_delivered_total");
-        await Task.Delay(TimeSpan.FromSeconds(8), ct);
+        await Task.Delay(Outage, ct);
         var deliveredDuringOutage = shipper.Metric("shipper_lines_delivered_total") - deliveredAtDown;
-        cluster.SetAllBrokersUp();
+        rig.Cluster.SetAllBrokersUp();
         await writing;
         var written = 200 + writer.Written;
         var delivered = await InProcessShipper.WaitUntilAsync(
             () => shipper.Metric("shipper_lines_delivered_total") >= written, TimeSpan.FromSeconds(120));
         await shipper.StopAsync();
 
-        var shipped = ShippedLines.Read(cluster, "outage", written, TimeSpan.FromSeconds(delivered ? 60 : 10));
+        var shipped = rig.Shipped(written, TimeSpan.FromSeconds(delivered ? 60 : 10));
         TestContext.Current.TestOutputHelper?.WriteLine(
             $"{written} lines, {writer.Rotations} rotations, delivered during the outage {deliveredDuringOutage}, " +
             $"dropped {shipper.Metric("shipper_bytes_dropped_total")} B; kafka {shipped.Records.Count}, " +

@@ -38,21 +38,18 @@ public sealed class PartitioningTests
 
     private static async Task<List<Confluent.Kafka.ConsumeResult<byte[], byte[]>>> ShipAsync(string topic, string? partitioning, int linesPerSecond)
     {
-        using var cluster = KafkaMockCluster.Start(brokers: 1);
-        cluster.CreateTopic(topic, partitions: 4);
-        using var dir = new TempDir();
-        Directory.CreateDirectory(dir.Combine("logs"));
-        var config = TestConfig.For(dir, cluster, topic);
+        using var rig = ShipperRig.Start(topic, brokers: 1, partitions: 4);
+        var config = rig.Config();
         if (partitioning is not null)
         {
             config["Kafka:Partitioning"] = partitioning;
         }
 
         await using var shipper = await InProcessShipper.StartAsync(config);
-        await new GeneratedLog(dir.Combine("logs", "access.log")) { Rotation = RotationMode.None }
+        await new GeneratedLog(rig.LogPath) { Rotation = RotationMode.None }
             .WriteAsync(0, Lines, linesPerSecond, TestContext.Current.CancellationToken);
         Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= Lines, TimeSpan.FromSeconds(60)));
-        var records = TopicReader.ReadAll(cluster.BootstrapServers, topic, Lines, TimeSpan.FromSeconds(30));
+        var records = TopicReader.ReadAll(rig.Cluster.BootstrapServers, topic, Lines, TimeSpan.FromSeconds(30));
         await shipper.StopAsync();
         return records;
     }

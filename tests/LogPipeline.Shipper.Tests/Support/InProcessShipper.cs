@@ -1,5 +1,6 @@
 using LogPipeline.Hosting.Http;
 using LogPipeline.Hosting.Metrics;
+using LogPipeline.Testing;
 using LogPipeline.Testing.Kafka;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -51,21 +52,8 @@ internal sealed class InProcessShipper : IAsyncDisposable
     public async Task<int> ObservabilityPortAsync() => await _host.Services.GetRequiredService<ObservabilityServer>().BoundPort;
 
     /// <summary>Waits until <paramref name="condition"/> holds or the timeout passes; returns whether it held.</summary>
-    public static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(50);
-        }
-
-        return condition();
-    }
+    public static Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan timeout) =>
+        Poll.UntilAsync(condition, timeout, TestContext.Current.CancellationToken);
 
     public async Task StopAsync()
     {

@@ -22,6 +22,7 @@ public sealed partial class ElasticsearchStandIn
             if (_failBulks > 0)
             {
                 _failBulks--;
+                _faultsServed++;
                 return StatusError(_failBulkStatus, "/" + pathIndex + "/_bulk");
             }
 
@@ -29,6 +30,7 @@ public sealed partial class ElasticsearchStandIn
             if (drop)
             {
                 _dropConnections--;
+                _faultsServed++;
             }
         }
 
@@ -225,6 +227,7 @@ public sealed partial class ElasticsearchStandIn
                 if (rejection.Remaining is not 0 && rejection.Predicate(document))
                 {
                     rejection.Remaining--;
+                    _faultsServed++;
                     return rejection.Status == 429
                         ? ItemError(op, index, id, 429, "es_rejected_execution_exception", "rejected execution of primary operation (stand-in)")
                         : ItemError(op, index, id, rejection.Status, "mapper_parsing_exception", "failed to parse field (stand-in rejection)");

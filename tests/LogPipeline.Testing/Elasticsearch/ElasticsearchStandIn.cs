@@ -54,6 +54,8 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
     private int _failBulkStatus;
     private int _dropConnections;
     private long _bulkRequests;
+    private long _faultsServed; // under _gate
+
     private long _autoId;
 
     private ElasticsearchStandIn(HttpListener listener, Uri url, string version)
@@ -88,6 +90,22 @@ public sealed partial class ElasticsearchStandIn : IAsyncDisposable
 
     /// <summary>The most recent requests (bounded), oldest first.</summary>
     public IReadOnlyList<RecordedRequest> Requests => [.. _requests];
+
+    /// <summary>
+    /// How many injected faults were actually served: failed or cut <c>_bulk</c> requests and per-item rejections
+    /// (not <see cref="FailNextRequests"/>). A fault scenario asserts it is above zero, so that it cannot pass without
+    /// the fault ever reaching the worker.
+    /// </summary>
+    public long InjectedFaultsServed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _faultsServed;
+            }
+        }
+    }
 
     /// <summary>Starts a stand-in that pretends to be Elasticsearch <paramref name="version"/> (e.g. <c>8.19.0</c>).</summary>
     public static ElasticsearchStandIn Start(string version = Version)
