@@ -18,12 +18,15 @@ public static class DocumentFactoryServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddDocumentFactory(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ParsingOptions>().Bind(configuration.GetSection(ParsingOptions.Section)).ValidateOnStart();
-        services.AddOptions<GeoIpOptions>().Bind(configuration.GetSection(GeoIpOptions.Section)).ValidateOnStart();
-        services.AddOptions<UserAgentOptions>().Bind(configuration.GetSection(UserAgentOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ParsingOptions>, ParsingOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GeoIpOptions>, GeoIpOptionsValidator>());
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UserAgentOptions>, UserAgentOptionsValidator>());
+        // Annotations through the generated validators, cross-field and file checks through one rules class per
+        // section (the pattern of Hosting's ServiceCollectionExtensions.AddObservability); TryAddEnumerable so a second
+        // AddDocumentFactory call does not register a rule twice.
+        services.AddOptionsWithValidateOnStart<ParsingOptions>().Bind(configuration.GetSection(ParsingOptions.Section));
+        services.AddOptionsWithValidateOnStart<GeoIpOptions, GeoIpOptionsValidator>().Bind(configuration.GetSection(GeoIpOptions.Section));
+        services.AddOptionsWithValidateOnStart<UserAgentOptions, UserAgentOptionsValidator>().Bind(configuration.GetSection(UserAgentOptions.Section));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ParsingOptions>, ParsingOptionsRules>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<GeoIpOptions>, GeoIpOptionsRules>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<UserAgentOptions>, UserAgentOptionsRules>());
         services.TryAddSingleton(TimeProvider.System);
 
         services.TryAddSingleton(sp => AccessLogFormat.Compile(sp.GetRequiredService<IOptions<ParsingOptions>>().Value.LogFormat));

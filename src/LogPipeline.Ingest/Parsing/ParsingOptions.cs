@@ -15,7 +15,7 @@ public sealed class ParsingOptions
 }
 
 /// <summary>Compiles the format once at start so a bad <c>Parsing:LogFormat</c> stops the process.</summary>
-public sealed class ParsingOptionsValidator : IValidateOptions<ParsingOptions>
+public sealed class ParsingOptionsRules : IValidateOptions<ParsingOptions>
 {
     public ValidateOptionsResult Validate(string? name, ParsingOptions options)
     {

@@ -1,3 +1,4 @@
+using LogPipeline.Hosting.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace LogPipeline.Ingest.Enrichment.UserAgents;
@@ -8,6 +9,7 @@ public sealed class UserAgentOptions
     public const string Section = "UserAgent";
 
     /// <summary>uap-core's regexes.yaml; relative paths are resolved against the binary's folder.</summary>
+    [KeyRequired("UserAgent:RegexesPath")]
     public string RegexesPath { get; set; } = "data/regexes.yaml";
 
     public const long DefaultCacheBytes = 16L * 1024 * 1024;
@@ -16,46 +18,31 @@ public sealed class UserAgentOptions
     /// Estimated bytes of cached results (key + result + bookkeeping, ~0.5–1 KB each): real traffic repeats a few
     /// hundred user agents; a storm of unique ones replaces entries instead of growing memory past this.
     /// </summary>
+    [KeyRange("UserAgent:CacheBytes", 64 * 1024, 4L * 1024 * 1024 * 1024)]
     public long CacheBytes { get; set; } = DefaultCacheBytes;
 
     /// <summary>Longest user agent parsed; longer ones are cut first (the regexes look at the start).</summary>
+    [KeyRange("UserAgent:MaxLength", 32, 65_536)]
     public int MaxLength { get; set; } = 512;
 
     /// <summary>Per-regex match timeout, the backstop against catastrophic backtracking.</summary>
+    [KeyTimeSpanRange("UserAgent:MatchTimeout", "00:00:00.0000001", "00:00:10", Rule = "must be positive and at most 00:00:10")]
     public TimeSpan MatchTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
     public string ResolvedRegexesPath => Path.GetFullPath(RegexesPath, AppContext.BaseDirectory);
 }
 
-public sealed class UserAgentOptionsValidator : IValidateOptions<UserAgentOptions>
+[OptionsValidator]
+public sealed partial class UserAgentOptionsValidator : IValidateOptions<UserAgentOptions>;
+
+/// <summary>What annotations cannot say: the regexes file must exist.</summary>
+public sealed class UserAgentOptionsRules : IValidateOptions<UserAgentOptions>
 {
     public ValidateOptionsResult Validate(string? name, UserAgentOptions options)
     {
-        var failures = new List<string>();
-        if (string.IsNullOrWhiteSpace(options.RegexesPath))
-        {
-            failures.Add("UserAgent:RegexesPath is required.");
-        }
-        else if (!File.Exists(options.ResolvedRegexesPath))
-        {
-            failures.Add($"UserAgent:RegexesPath '{options.ResolvedRegexesPath}' does not exist (run build/fetch-data.sh data).");
-        }
-
-        if (options.CacheBytes is < 64 * 1024 or > 4L * 1024 * 1024 * 1024)
-        {
-            failures.Add($"UserAgent:CacheBytes {options.CacheBytes} must be between 65536 (64 KiB) and 4294967296 (4 GiB).");
-        }
-
-        if (options.MaxLength is < 32 or > 65_536)
-        {
-            failures.Add($"UserAgent:MaxLength {options.MaxLength} must be between 32 and 65536.");
-        }
-
-        if (options.MatchTimeout <= TimeSpan.Zero || options.MatchTimeout > TimeSpan.FromSeconds(10))
-        {
-            failures.Add($"UserAgent:MatchTimeout {options.MatchTimeout} must be positive and at most 00:00:10.");
-        }
-
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        ArgumentNullException.ThrowIfNull(options);
+        return string.IsNullOrWhiteSpace(options.RegexesPath) || File.Exists(options.ResolvedRegexesPath)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail($"UserAgent:RegexesPath '{options.ResolvedRegexesPath}' does not exist (run build/fetch-data.sh data).");
     }
 }
