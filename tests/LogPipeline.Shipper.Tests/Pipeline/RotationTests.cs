@@ -123,12 +123,10 @@ public sealed class RotationTests
         string topic, Func<string, GeneratedLog> createWriter, Dictionary<string, string?> extraConfig, int rate = Rate, int lines = Lines, bool exactRun = true)
     {
         var ct = TestContext.Current.CancellationToken;
-        var cluster = KafkaMockCluster.Start(brokers: 3);
-        cluster.CreateTopic(topic, partitions: 3);
-        var dir = new TempDir();
-        Directory.CreateDirectory(dir.Combine("logs"));
-        var path = dir.Combine("logs", "access.log");
-        var config = TestConfig.For(dir, cluster, topic);
+        // Run disposes the rig's cluster and directory when the test ends.
+        var rig = ShipperRig.Start(topic);
+        var (cluster, dir, path) = (rig.Cluster, rig.Dir, rig.LogPath);
+        var config = rig.Config();
         foreach (var (key, value) in extraConfig)
         {
             config[key] = value;
