@@ -202,6 +202,10 @@ public sealed class UserAgentParser
     /// uap-core's first-match rule over the list in its order; the prefilter only skips rules whose required atoms
     /// are absent (they cannot match), so the first rule that matches is the same one a full walk finds.
     /// </summary>
+    /// <summary>
+    /// uap-core's first-match rule over the list in its order; the prefilter only skips rules whose required atoms
+    /// are absent (they cannot match), so the first rule that matches is the same one a full walk finds.
+    /// </summary>
     private (UapRule Rule, Match Match)? First(UapRule[] rules, string userAgent, ReadOnlySpan<ulong> found, ReadOnlySpan<ulong> candidates)
     {
         if (rules.Length == 0)
