@@ -152,11 +152,11 @@ public static class UserAgentEngine
             CPU times much less.
 
             "first pass": a fresh parser in a fresh process (construction, then each string once: every lookup a
-            miss, JIT included). "warmed up": the same parser after it has seen the strings {WarmPasses}+ times (its hot
+            miss, JIT included). "warmed up": the same parser after it has seen the strings {WarmPasses}+ times (its
             rules compiled, the JIT settled), each string once more with the cache bypassed — what a never-seen string
             costs a worker that has been running. Per string: the parsing thread's CPU time (what the string costs the
             worker) and wall time (which on this shared machine also counts waiting for a core); process CPU adds the
-            JIT and the background compilation of hot rules, ÷ strings:
+            JIT and the background compilation of the rules, ÷ strings:
 
             | engine | construction ms | CPU mean µs | CPU p99 µs | CPU max µs | wall mean µs | wall p99 µs | process CPU µs per string | rules compiled |
             |---|---:|---:|---:|---:|---:|---:|---:|---:|
@@ -171,7 +171,7 @@ public static class UserAgentEngine
         sb.Append(CultureInfo.InvariantCulture, $"""
 
             BenchmarkDotNet {(quick ? "quick smoke job" : "ShortRun job")}, in-process, one thread, steady state (the
-            engine has seen these strings a few times and compiled its hot rules; "never seen" bypasses the cache);
+            engine has seen these strings a few times and compiled its rules; "never seen" bypasses the cache);
             one operation = one user agent:
 
             | benchmark | µs per user agent | user agents/s per core | allocated B per user agent |
@@ -200,7 +200,7 @@ public static class UserAgentEngine
 
     private const int WarmPasses = 20;
 
-    /// <summary>Runs the strings through the engine until its hot rules are compiled and no promotion is pending.</summary>
+    /// <summary>Runs the strings through the engine until its rules are compiled and no compilation is pending.</summary>
     internal static void WarmUp(UserAgentParser parser, string[] agents)
     {
         var stable = 0;

@@ -96,13 +96,17 @@ public sealed class UserAgentPrefilterTests
         var skipped = 0L;
         var violations = new List<string>();
         Span<ulong> found = stackalloc ulong[regexes.Scanner.Words];
+        Span<ulong> candidates = stackalloc ulong[regexes.RuleWords];
         foreach (var ua in sample)
         {
             found.Clear();
-            regexes.Scanner.Scan(ua, found);
+            regexes.Candidates(ua, found, candidates);
             foreach (var rule in rules)
             {
-                if (rule.IsCandidate(found))
+                // What the engine runs: the rule is in the candidate set the scan produced, and its other clauses hold.
+                var inSet = (candidates[rule.Index >> 6] & (1UL << rule.Index)) != 0;
+                Assert.True(!rule.IsCandidate(found) || inSet, $"rule '{rule.Regex}' passes its clauses but is missing from the candidate set for {ua}");
+                if (inSet && rule.IsCandidate(found))
                 {
                     continue;
                 }
@@ -181,6 +185,27 @@ public sealed class UserAgentPrefilterTests
 
         TestContext.Current.SendDiagnosticMessage($"{inputs.Count} user agents compared with every rule compiled");
         Assert.True(differences.Count == 0, string.Join('\n', differences.Take(20)));
+    }
+
+    [Fact]
+    public void Every_rule_is_compiled_in_the_background_after_construction_without_traffic()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var parser = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: true);
+        var construction = clock.Elapsed;
+        var rules = parser.Rules.ToList();
+
+        // Generous: compiling ~1,200 regexes is seconds of CPU on a shared 2-core machine.
+        while (parser.Promoter!.Pending > 0 && clock.Elapsed < TimeSpan.FromMinutes(3))
+        {
+            Thread.Sleep(50);
+        }
+
+        TestContext.Current.SendDiagnosticMessage($"construction {construction.TotalMilliseconds:0} ms; {parser.Promoter.Promoted} rules compiled after {clock.Elapsed}");
+        Assert.Equal(0, parser.Promoter.Failed);
+        Assert.Equal(rules.Count, parser.Promoter.Promoted);
+        Assert.All(rules, r => Assert.True(r.IsCompiled, $"'{r.Regex}' still interpreted"));
+        Assert.Equal("SemrushBot", parser.Resolve("Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)").Name);
     }
 
     [Fact]

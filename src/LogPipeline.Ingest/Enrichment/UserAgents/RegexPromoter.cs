@@ -3,13 +3,17 @@ using System.Collections.Concurrent;
 namespace LogPipeline.Ingest.Enrichment.UserAgents;
 
 /// <summary>
-/// Compiles hot rules' regexes in the background, one at a time on a thread-pool thread, so a processing thread
-/// never waits for Reflection.Emit or the JIT. Rules ask once (<see cref="UapRule.Match"/>); until their compiled
-/// regex is swapped in they keep answering interpreted.
+/// Compiles rules' regexes in the background, one at a time on a thread-pool thread, so a processing thread never
+/// waits for Reflection.Emit or the JIT. Two queues: every rule at construction (<see cref="CompileInBackground"/>,
+/// so a fresh worker reaches compiled speed without needing traffic to find its hot rules first), and the rules the
+/// traffic is spending interpreted time in (<see cref="UapRule.Match"/>), which are taken first. Until its compiled
+/// regex is swapped in a rule keeps answering interpreted. The queues are concurrent; only the one draining
+/// work item (guarded by <c>_draining</c>) dequeues.
 /// </summary>
 internal sealed class RegexPromoter
 {
-    private readonly ConcurrentQueue<(UapRule Rule, string Sample)> _queue = new();
+    private readonly ConcurrentQueue<(UapRule Rule, string Sample)> _hot = new();
+    private readonly ConcurrentQueue<(UapRule Rule, string Sample)> _background = new();
     private int _draining;
     private long _promoted;
     private long _failed;
@@ -21,11 +25,31 @@ internal sealed class RegexPromoter
     public long Failed => Interlocked.Read(ref _failed);
 
     /// <summary>Rules queued or being compiled.</summary>
-    public int Pending => _queue.Count + Volatile.Read(ref _draining);
+    public int Pending => _hot.Count + _background.Count + Volatile.Read(ref _draining);
 
+    /// <summary>A rule the traffic spends its time in: compiled before the background order's remaining rules.</summary>
     public void Enqueue(UapRule rule, string sample)
     {
-        _queue.Enqueue((rule, sample));
+        _hot.Enqueue((rule, sample));
+        StartDrain();
+    }
+
+    /// <summary>Queues every rule, in the given order, for compilation after any hot one.</summary>
+    public void CompileInBackground(IEnumerable<(UapRule Rule, string Sample)> rules)
+    {
+        foreach (var item in rules)
+        {
+            if (item.Rule.TryQueueInBackground())
+            {
+                _background.Enqueue(item);
+            }
+        }
+
+        StartDrain();
+    }
+
+    private void StartDrain()
+    {
         if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static p => p.Drain(), this, preferLocal: false);
@@ -36,12 +60,14 @@ internal sealed class RegexPromoter
     {
         while (true)
         {
-            while (_queue.TryDequeue(out var item))
+            while (_hot.TryDequeue(out var item) || _background.TryDequeue(out item))
             {
                 try
                 {
-                    item.Rule.Promote(item.Sample);
-                    Interlocked.Increment(ref _promoted);
+                    if (item.Rule.Promote(item.Sample))
+                    {
+                        Interlocked.Increment(ref _promoted);
+                    }
                 }
 #pragma warning disable CA1031 // Any failure leaves the interpreted regex in place, which gives the same answers.
                 catch (Exception)
@@ -53,7 +79,7 @@ internal sealed class RegexPromoter
 
             Volatile.Write(ref _draining, 0);
             // An Enqueue between the last TryDequeue and the write above saw _draining == 1 and did not start a drain.
-            if (_queue.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+            if ((_hot.IsEmpty && _background.IsEmpty) || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
             {
                 return;
             }

@@ -1,11 +1,22 @@
+using System.Numerics;
 using System.Text.RegularExpressions;
 using YamlDotNet.RepresentationModel;
 
 namespace LogPipeline.Ingest.Enrichment.UserAgents;
 
-/// <summary>uap-core's regexes.yaml: three ordered rule lists (user agent, OS, device).</summary>
+/// <summary>
+/// uap-core's regexes.yaml: three ordered rule lists (user agent, OS, device), numbered 0…n-1 across the three
+/// (user agents first), and the prefilter index over them. Immutable after construction; any thread may read.
+/// </summary>
 internal sealed class UapRegexes
 {
+    /// <summary>For atom a, the rules whose first (most selective) clause contains it: _triggered[_triggerStart[a].._triggerStart[a + 1]].</summary>
+    private readonly int[] _triggerStart;
+    private readonly int[] _triggered;
+
+    /// <summary>Rules without a required atom, as a rule bit set: candidates for every user agent.</summary>
+    private readonly ulong[] _always;
+
     private UapRegexes(UapRule[] userAgents, UapRule[] operatingSystems, UapRule[] devices, List<string[][]> atoms)
     {
         UserAgents = userAgents;
@@ -30,7 +41,79 @@ internal sealed class UapRegexes
         }
 
         Scanner = new AtomScanner([.. ids.OrderBy(kv => kv.Value).Select(kv => kv.Key)]);
+        All = all;
+        RuleWords = (all.Length + 63) / 64;
+        _always = new ulong[RuleWords];
+        var byAtom = new List<int>[ids.Count];
+        for (var a = 0; a < byAtom.Length; a++)
+        {
+            byAtom[a] = [];
+        }
+
+        for (var r = 0; r < all.Length; r++)
+        {
+            all[r].Index = r;
+            if (all[r].AlwaysCandidate)
+            {
+                _always[r >> 6] |= 1UL << r;
+                continue;
+            }
+
+            foreach (var atom in all[r].Clauses[0])
+            {
+                byAtom[atom].Add(r);
+            }
+        }
+
+        _triggerStart = new int[ids.Count + 1];
+        for (var a = 0; a < byAtom.Length; a++)
+        {
+            _triggerStart[a + 1] = _triggerStart[a] + byAtom[a].Count;
+        }
+
+        _triggered = [.. byAtom.SelectMany(rules => rules)];
+        WarmUpSamples = [.. atoms.Select(WarmUpSample)];
     }
+
+    /// <summary>The three lists concatenated: a rule's <see cref="UapRule.Index"/> is its position here.</summary>
+    public UapRule[] All { get; }
+
+    /// <summary>ulongs needed for a rule bit set.</summary>
+    public int RuleWords { get; }
+
+    /// <summary>Per rule, a string that exercises its compiled regex once (so the JIT runs off the hot path).</summary>
+    public string[] WarmUpSamples { get; }
+
+    /// <summary>
+    /// Scans <paramref name="text"/> once: sets the atoms found in <paramref name="found"/> and, in
+    /// <paramref name="candidates"/>, every rule that has no required atom or whose first clause has an atom found.
+    /// A rule with more clauses is a candidate only if <see cref="UapRule.IsCandidate"/> also holds for them; the set
+    /// is a superset of the rules that can match, so walking it in order finds the first match.
+    /// </summary>
+    public void Candidates(ReadOnlySpan<char> text, Span<ulong> found, Span<ulong> candidates)
+    {
+        Scanner.Scan(text, found);
+        _always.CopyTo(candidates);
+        var start = _triggerStart;
+        var triggered = _triggered;
+        for (var w = 0; w < found.Length; w++)
+        {
+            var bits = found[w];
+            while (bits != 0)
+            {
+                var atom = (w << 6) + BitOperations.TrailingZeroCount(bits);
+                bits &= bits - 1;
+                for (var k = start[atom]; k < start[atom + 1]; k++)
+                {
+                    var r = triggered[k];
+                    candidates[r >> 6] |= 1UL << r;
+                }
+            }
+        }
+    }
+
+    private static string WarmUpSample(string[][] clauses) =>
+        "Mozilla/5.0 (Linux; Android 10; K) " + string.Join(' ', clauses.Select(c => c[0])) + "/1.0 (compatible)";
 
     public UapRule[] UserAgents { get; }
 

@@ -6,9 +6,10 @@ namespace LogPipeline.Ingest.Enrichment.UserAgents;
 
 /// <summary>
 /// One uap-core parser entry: a regex and up to five replacements ($1…$9 substituted). The regex starts interpreted
-/// (construction stays cheap) and is replaced by a <see cref="RegexOptions.Compiled"/> one, built off the hot path
-/// by <see cref="RegexPromoter"/>, once the time spent interpreting it exceeds what compiling costs. Both engines
-/// are .NET's backtracking engine, so the answers are the same; any thread may match, the swap is one volatile write.
+/// (construction stays cheap) and is replaced by a <see cref="RegexOptions.Compiled"/> one built off the hot path by
+/// <see cref="RegexPromoter"/>: every rule is queued for that at construction, and a rule whose interpreting has
+/// cost more than compiling would jumps the queue. Both engines are .NET's backtracking engine, so the answers are
+/// the same; any thread may match, the swap is one volatile write.
 /// </summary>
 internal sealed class UapRule
 {
@@ -30,7 +31,7 @@ internal sealed class UapRule
     /// <summary>Time spent interpreting; updated without atomics by any thread (a lost update only delays promotion).</summary>
     private long _interpretedTicks;
 
-    /// <summary>0 = interpreted, 1 = promotion queued or done.</summary>
+    /// <summary>0 = not queued, 1 = queued in the background order, 2 = queued as hot (or compiled).</summary>
     private int _promotion;
 
     public UapRule(Regex regex, string?[] replacements)
@@ -40,6 +41,9 @@ internal sealed class UapRule
     }
 
     public Regex Regex => Volatile.Read(ref _regex);
+
+    /// <summary>Position in <see cref="UapRegexes.All"/> (the rule's bit in a candidate set).</summary>
+    public int Index { get; internal set; }
 
     public bool IsCompiled => (Regex.Options & RegexOptions.Compiled) != 0;
 
@@ -60,17 +64,26 @@ internal sealed class UapRule
         finally
         {
             _interpretedTicks += Stopwatch.GetTimestamp() - start;
-            if (_interpretedTicks >= PromoteAfterTicks && Interlocked.CompareExchange(ref _promotion, 1, 0) == 0)
+            if (_interpretedTicks >= PromoteAfterTicks && Volatile.Read(ref _promotion) != 2 && Interlocked.Exchange(ref _promotion, 2) != 2)
             {
                 promoter.Enqueue(this, input);
             }
         }
     }
 
+    /// <summary>Marks the rule as queued in the background order; false when it already is (or was queued as hot).</summary>
+    internal bool TryQueueInBackground() => Interlocked.CompareExchange(ref _promotion, 1, 0) == 0;
+
     /// <summary>Builds the compiled regex, runs it once on <paramref name="sample"/> so its code is JIT-ed here, then swaps it in.</summary>
-    internal void Promote(string sample)
+    /// <returns>false when the regex was already compiled (queued both in the background order and as hot).</returns>
+    internal bool Promote(string sample)
     {
         var current = Regex;
+        if ((current.Options & RegexOptions.Compiled) != 0)
+        {
+            return false;
+        }
+
         var compiled = new Regex(current.ToString(), current.Options | RegexOptions.Compiled, current.MatchTimeout);
         try
         {
@@ -82,6 +95,7 @@ internal sealed class UapRule
         }
 
         Volatile.Write(ref _regex, compiled);
+        return true;
     }
 
     /// <summary>No required atom could be extracted: the rule's regex runs on every user agent that reaches it.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -6,8 +7,9 @@ namespace LogPipeline.Ingest.Enrichment.UserAgents;
 /// <summary>
 /// uap-core's specification over regexes.yaml (first matching entry wins, replacements with $1…$9,
 /// "Other" when nothing matches), with a bounded cache in front because user agents repeat. A never-seen user agent
-/// is scanned once for every rule's required literals (<see cref="RegexAtoms"/>, <see cref="AtomScanner"/>) and only
-/// the rules that can match run, in the list's order, so the first match is the one a full walk finds.
+/// is scanned once for every rule's required literals (<see cref="RegexAtoms"/>, <see cref="AtomScanner"/>), which
+/// yields the set of rules that can match (<see cref="UapRegexes.Candidates"/>); only those run, in the list's order,
+/// so the first match is the one a full walk finds. Every rule's regex is compiled in the background after construction.
 /// Thread-safe: the rules and the scanner are immutable (a rule's regex is swapped atomically when compiled), the
 /// cache is concurrent and shared by every processing thread (one parser per worker process). The cache is bounded by
 /// estimated bytes (<see cref="EstimatedBytes"/>), so a storm of unique user agents costs the cold parse of each and
@@ -42,6 +44,21 @@ public sealed class UserAgentParser
         _maxLength = maxLength;
         _prefilter = prefilter;
         _promoter = prefilter ? new RegexPromoter() : null;
+        _promoter?.CompileInBackground(CompileOrder(_regexes));
+    }
+
+    /// <summary>
+    /// Rules that run on every user agent (no required atom) first, then the three lists interleaved by position:
+    /// the top of each list (bots, common browsers) is what a fresh worker's first user agents mostly reach.
+    /// </summary>
+    private static IEnumerable<(UapRule Rule, string Sample)> CompileOrder(UapRegexes regexes)
+    {
+        UapRule[][] lists = [regexes.UserAgents, regexes.OperatingSystems, regexes.Devices];
+        var ordered = lists
+            .SelectMany(list => list.Select((rule, position) => (rule, position)))
+            .OrderBy(r => r.rule.AlwaysCandidate ? 0 : 1)
+            .ThenBy(r => r.position);
+        return ordered.Select(r => (r.rule, regexes.WarmUpSamples[r.rule.Index]));
     }
 
     /// <summary>Regex evaluations abandoned on the match timeout (each counts as "no match" for that entry).</summary>
@@ -126,54 +143,58 @@ public sealed class UserAgentParser
     internal UserAgentInfo Resolve(string userAgent)
     {
         Span<ulong> found = stackalloc ulong[_regexes.Scanner.Words];
-        Scan(userAgent, found);
-        return ToInfo(ParseUserAgent(userAgent, found), ParseOs(userAgent, found), ParseDevice(userAgent, found));
+        Span<ulong> candidates = stackalloc ulong[_regexes.RuleWords];
+        Scan(userAgent, found, candidates);
+        return ToInfo(ParseUserAgent(userAgent, found, candidates), ParseOs(userAgent, found, candidates), ParseDevice(userAgent, found, candidates));
     }
 
     /// <summary>The uap-core "user_agent" result (uncached; for tests and the uap fixtures).</summary>
     public UapResult ParseUserAgent(string userAgent)
     {
         Span<ulong> found = stackalloc ulong[_regexes.Scanner.Words];
-        Scan(userAgent, found);
-        return ParseUserAgent(userAgent, found);
+        Span<ulong> candidates = stackalloc ulong[_regexes.RuleWords];
+        Scan(userAgent, found, candidates);
+        return ParseUserAgent(userAgent, found, candidates);
     }
 
     /// <summary>The uap-core "os" result (uncached).</summary>
     public UapResult ParseOs(string userAgent)
     {
         Span<ulong> found = stackalloc ulong[_regexes.Scanner.Words];
-        Scan(userAgent, found);
-        return ParseOs(userAgent, found);
+        Span<ulong> candidates = stackalloc ulong[_regexes.RuleWords];
+        Scan(userAgent, found, candidates);
+        return ParseOs(userAgent, found, candidates);
     }
 
     /// <summary>The uap-core "device" result (uncached).</summary>
     public UapDevice ParseDevice(string userAgent)
     {
         Span<ulong> found = stackalloc ulong[_regexes.Scanner.Words];
-        Scan(userAgent, found);
-        return ParseDevice(userAgent, found);
+        Span<ulong> candidates = stackalloc ulong[_regexes.RuleWords];
+        Scan(userAgent, found, candidates);
+        return ParseDevice(userAgent, found, candidates);
     }
 
-    private void Scan(string userAgent, Span<ulong> found)
+    private void Scan(string userAgent, Span<ulong> found, Span<ulong> candidates)
     {
         if (_prefilter)
         {
-            _regexes.Scanner.Scan(userAgent, found);
+            _regexes.Candidates(userAgent, found, candidates);
         }
     }
 
-    private UapResult ParseUserAgent(string userAgent, ReadOnlySpan<ulong> found) =>
-        First(_regexes.UserAgents, userAgent, found) is var (rule, m)
+    private UapResult ParseUserAgent(string userAgent, ReadOnlySpan<ulong> found, ReadOnlySpan<ulong> candidates) =>
+        First(_regexes.UserAgents, userAgent, found, candidates) is var (rule, m)
             ? new UapResult(rule.Value(m, 0, 1) ?? Other, rule.Value(m, 1, 2), rule.Value(m, 2, 3), rule.Value(m, 3, 4), rule.Value(m, 4, 5))
             : new UapResult(Other, null, null, null, null);
 
-    private UapResult ParseOs(string userAgent, ReadOnlySpan<ulong> found) =>
-        First(_regexes.OperatingSystems, userAgent, found) is var (rule, m)
+    private UapResult ParseOs(string userAgent, ReadOnlySpan<ulong> found, ReadOnlySpan<ulong> candidates) =>
+        First(_regexes.OperatingSystems, userAgent, found, candidates) is var (rule, m)
             ? new UapResult(rule.Value(m, 0, 1) ?? Other, rule.Value(m, 1, 2), rule.Value(m, 2, 3), rule.Value(m, 3, 4), rule.Value(m, 4, 5))
             : new UapResult(Other, null, null, null, null);
 
-    private UapDevice ParseDevice(string userAgent, ReadOnlySpan<ulong> found) =>
-        First(_regexes.Devices, userAgent, found) is var (rule, m)
+    private UapDevice ParseDevice(string userAgent, ReadOnlySpan<ulong> found, ReadOnlySpan<ulong> candidates) =>
+        First(_regexes.Devices, userAgent, found, candidates) is var (rule, m)
             ? new UapDevice(rule.Value(m, 0, 1) ?? Other, rule.Value(m, 1, int.MaxValue), rule.Value(m, 2, 1))
             : new UapDevice(Other, null, null);
 
@@ -181,18 +202,63 @@ public sealed class UserAgentParser
     /// uap-core's first-match rule over the list in its order; the prefilter only skips rules whose required atoms
     /// are absent (they cannot match), so the first rule that matches is the same one a full walk finds.
     /// </summary>
-    private (UapRule Rule, Match Match)? First(UapRule[] rules, string userAgent, ReadOnlySpan<ulong> found)
+    /// <summary>
+    /// uap-core's first-match rule over the list in its order; the prefilter only skips rules whose required atoms
+    /// are absent (they cannot match), so the first rule that matches is the same one a full walk finds.
+    /// </summary>
+    private (UapRule Rule, Match Match)? First(UapRule[] rules, string userAgent, ReadOnlySpan<ulong> found, ReadOnlySpan<ulong> candidates)
     {
-        foreach (var rule in rules)
+        if (rules.Length == 0)
         {
-            if (_prefilter && !rule.IsCandidate(found))
+            return null;
+        }
+
+        if (!_prefilter)
+        {
+            foreach (var rule in rules)
             {
-                continue;
+                if (TryMatch(rule, userAgent) is { } m)
+                {
+                    return (rule, m);
+                }
             }
 
-            if (TryMatch(rule, userAgent) is { } m)
+            return null;
+        }
+
+        // The list is the contiguous index range [first, end) of the candidate set; its bits in ascending order are
+        // the list's candidates in uap-core's order.
+        var first = rules[0].Index;
+        var end = first + rules.Length;
+        var lastWord = (end - 1) >> 6;
+        for (var w = first >> 6; w <= lastWord; w++)
+        {
+            var bits = candidates[w];
+            if (w == first >> 6)
             {
-                return (rule, m);
+                bits &= ~0UL << (first & 63);
+            }
+
+            if (w == lastWord && (end & 63) != 0)
+            {
+                bits &= (1UL << (end & 63)) - 1;
+            }
+
+            while (bits != 0)
+            {
+                var rule = rules[(w << 6) + BitOperations.TrailingZeroCount(bits) - first];
+                bits &= bits - 1;
+
+                // The candidate set checked only the first clause; the others must hold too.
+                if (rule.Clauses.Length > 1 && !rule.IsCandidate(found))
+                {
+                    continue;
+                }
+
+                if (TryMatch(rule, userAgent) is { } m)
+                {
+                    return (rule, m);
+                }
             }
         }
 
