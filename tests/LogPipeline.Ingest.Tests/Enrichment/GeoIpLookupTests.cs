@@ -45,6 +45,27 @@ public sealed class GeoIpLookupTests
         Assert.Null(TestData.Geo.Find(IPAddress.Parse(address)));
     }
 
+    // The per-thread recent-address cache maps many addresses to few slots: answers must stay per address when
+    // other addresses (and IPv4 vs IPv4-mapped IPv6 of the same bytes' tail) share or evict a slot.
+    [Fact]
+    public void Repeated_lookups_keep_each_addresses_country_while_other_addresses_share_the_cache()
+    {
+        (string Address, string? Iso)[] known =
+        [
+            ("8.8.8.8", "US"), ("193.0.6.139", "NL"), ("217.160.0.201", "DE"), ("200.160.2.3", "BR"),
+            ("202.12.27.33", "JP"), ("::ffff:8.8.4.4", "US"), ("2001:67c:2e8:22::c100:68b", "NL"), ("10.1.2.3", null),
+        ];
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                TestData.Geo.Find(new IPAddress([(byte)(1 + (i % 200)), (byte)(i / 200), 7, 9]));
+                var (address, iso) = known[i % known.Length];
+                Assert.Equal(iso, TestData.Geo.Find(IPAddress.Parse(address))?.IsoCode);
+            }
+        }
+    }
+
     [Theory]
     [InlineData("8.8.8.8")]
     [InlineData("1.1.1.1")]
