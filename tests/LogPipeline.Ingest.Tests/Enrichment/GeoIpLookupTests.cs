@@ -45,6 +45,33 @@ public sealed class GeoIpLookupTests
         Assert.Null(TestData.Geo.Find(IPAddress.Parse(address)));
     }
 
+    // The per-thread recent-address cache maps many addresses to few slots: every answer must be the address's own,
+    // as a lookup that has never seen any other address gives it, when other addresses share or evict its slot.
+    [Fact]
+    public void Each_address_gets_its_own_country_while_many_addresses_share_the_per_thread_cache()
+    {
+        var addresses = Enumerable.Range(0, 600)
+            .Select(i => new IPAddress([(byte)(1 + (i * 37 % 223)), (byte)(i * 11), (byte)(i * 5), 9]))
+            .Concat(new[] { "8.8.8.8", "193.0.6.139", "217.160.0.201", "200.160.2.3", "202.12.27.33", "::ffff:8.8.4.4", "2001:67c:2e8:22::c100:68b" }.Select(IPAddress.Parse))
+            .ToArray();
+        var expected = new string?[addresses.Length];
+        for (var i = 0; i < addresses.Length; i++)
+        {
+            using var fresh = new GeoIpLookup(TestData.GeoIpPath);
+            expected[i] = fresh.Find(addresses[i])?.IsoCode;
+        }
+
+        Assert.True(expected.Distinct().Count() > 5, "the sample should span several countries");
+        using var shared = new GeoIpLookup(TestData.GeoIpPath);
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 0; i < addresses.Length; i++)
+            {
+                Assert.Equal(expected[i], shared.Find(addresses[i])?.IsoCode);
+            }
+        }
+    }
+
     [Theory]
     [InlineData("8.8.8.8")]
     [InlineData("1.1.1.1")]

@@ -18,6 +18,14 @@ public sealed class GeoIpLookup : IDisposable
 {
     // Stands for "no country" in the cache, which holds only non-null values.
     private static readonly Country None = new(string.Empty, string.Empty);
+
+    // The last addresses this thread looked up, direct-mapped by address: a client sends many requests in a row,
+    // and a hit here skips formatting the address and the shared cache's string lookup. Owned by the calling
+    // thread; entries are tagged with their lookup so two GeoIpLookup instances on one thread never mix.
+    [ThreadStatic]
+    private static RecentEntry[]? t_recent;
+
+    private const int RecentSize = 256;
     private readonly Reader _reader;
     private readonly ConcurrentDictionary<string, Country?> _countries = new(StringComparer.Ordinal);
     private readonly BoundedCache<Country> _byAddress;
@@ -38,6 +46,31 @@ public sealed class GeoIpLookup : IDisposable
             return null;
         }
 
+        Span<byte> bytes = stackalloc byte[16];
+        bytes.Clear();
+        if (!address.TryWriteBytes(bytes, out var byteCount))
+        {
+            return FindShared(address);
+        }
+
+        var value = new UInt128(
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]),
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes));
+        var length = (byte)byteCount;
+        var recent = t_recent ??= new RecentEntry[RecentSize];
+        ref var entry = ref recent[(int)((uint)value.GetHashCode() % RecentSize)];
+        if (ReferenceEquals(entry.Owner, this) && entry.Address == value && entry.Length == length)
+        {
+            return entry.Country;
+        }
+
+        var country = FindShared(address);
+        entry = new RecentEntry(this, value, length, country);
+        return country;
+    }
+
+    private Country? FindShared(IPAddress address)
+    {
         Span<char> key = stackalloc char[64];
         if (!address.TryFormat(key, out var length))
         {
@@ -53,6 +86,8 @@ public sealed class GeoIpLookup : IDisposable
         _byAddress.Add(key[..length].ToString(), country ?? None);
         return country;
     }
+
+    private readonly record struct RecentEntry(GeoIpLookup? Owner, UInt128 Address, byte Length, Country? Country);
 
     private Country? Lookup(IPAddress address)
     {

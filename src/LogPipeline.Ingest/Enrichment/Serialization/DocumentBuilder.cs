@@ -11,7 +11,12 @@ namespace LogPipeline.Ingest.Enrichment.Serialization;
 /// </summary>
 public sealed class DocumentBuilder
 {
+    // Slots stay small with one object reference: a slot store is then a few plain moves and one write barrier,
+    // where a slot holding every kind's fields was copied with a bulk write-barrier move on every Set.
     private readonly Slot[] _slots = new Slot[DocumentFields.Names.Length];
+
+    // Encoded values by field, read only where the field's slot says Kind.Encoded (Clear leaves stale ones behind).
+    private readonly JsonEncodedText[] _encoded = new JsonEncodedText[DocumentFields.Names.Length];
     private byte[] _bytes = new byte[4096];
     private int _used;
 
@@ -74,28 +79,34 @@ public sealed class DocumentBuilder
     {
         if (!string.IsNullOrEmpty(text))
         {
-            _slots[(int)field] = new Slot { Kind = Kind.Text, Text = text };
+            _slots[(int)field] = new Slot { Kind = Kind.Text, Ref = text };
         }
     }
 
-    public void Set(DocumentField field, JsonEncodedText text) => _slots[(int)field] = new Slot { Kind = Kind.Encoded, Encoded = text };
+    public void Set(DocumentField field, JsonEncodedText text)
+    {
+        _encoded[(int)field] = text;
+        _slots[(int)field] = new Slot { Kind = Kind.Encoded };
+    }
 
-    public void Set(DocumentField field, JsonEncodedText[] values) => _slots[(int)field] = new Slot { Kind = Kind.EncodedArray, Array = values };
+    public void Set(DocumentField field, JsonEncodedText[] values) => _slots[(int)field] = new Slot { Kind = Kind.EncodedArray, Ref = values };
 
     public void Set(DocumentField field, long value) => _slots[(int)field] = new Slot { Kind = Kind.Long, Long = value };
 
-    public void Set(DocumentField field, double value) => _slots[(int)field] = new Slot { Kind = Kind.Double, Double = value };
+    public void Set(DocumentField field, double value) => _slots[(int)field] = new Slot { Kind = Kind.Double, Long = BitConverter.DoubleToInt64Bits(value) };
 
     public void Set(DocumentField field, bool value) => _slots[(int)field] = new Slot { Kind = Kind.Bool, Long = value ? 1 : 0 };
 
-    public void Set(DocumentField field, DateTimeOffset value) => _slots[(int)field] = new Slot { Kind = Kind.Time, Time = value };
+    // The clock time's ticks and the offset in minutes (a DateTimeOffset's whole state).
+    public void Set(DocumentField field, DateTimeOffset value) =>
+        _slots[(int)field] = new Slot { Kind = Kind.Time, Long = value.Ticks, Start = (int)(value.Offset.Ticks / TimeSpan.TicksPerMinute) };
 
     /// <summary>An object of string members whose names are not known in advance (pod labels); nothing when empty.</summary>
     public void Set(DocumentField field, (JsonEncodedText Key, string Value)[] members)
     {
         if (members.Length > 0)
         {
-            _slots[(int)field] = new Slot { Kind = Kind.Object, Members = members };
+            _slots[(int)field] = new Slot { Kind = Kind.Object, Ref = members };
         }
     }
 
@@ -147,13 +158,13 @@ public sealed class DocumentBuilder
                 }
             }
 
-            WriteValue(writer, name, slot);
+            WriteValue(writer, name, slot, op);
         }
 
         writer.WriteEndObject();
     }
 
-    private void WriteValue(Utf8JsonWriter writer, JsonEncodedText name, in Slot slot)
+    private void WriteValue(Utf8JsonWriter writer, JsonEncodedText name, in Slot slot, int field)
     {
         switch (slot.Kind)
         {
@@ -161,14 +172,14 @@ public sealed class DocumentBuilder
                 writer.WriteString(name, _bytes.AsSpan(slot.Start, slot.Length));
                 break;
             case Kind.Text:
-                writer.WriteString(name, slot.Text);
+                writer.WriteString(name, (string)slot.Ref!);
                 break;
             case Kind.Encoded:
-                writer.WriteString(name, slot.Encoded);
+                writer.WriteString(name, _encoded[field]);
                 break;
             case Kind.EncodedArray:
                 writer.WriteStartArray(name);
-                foreach (var value in slot.Array!)
+                foreach (var value in (JsonEncodedText[])slot.Ref!)
                 {
                     writer.WriteStringValue(value);
                 }
@@ -179,19 +190,19 @@ public sealed class DocumentBuilder
                 writer.WriteNumber(name, slot.Long);
                 break;
             case Kind.Double:
-                writer.WriteNumber(name, slot.Double);
+                writer.WriteNumber(name, BitConverter.Int64BitsToDouble(slot.Long));
                 break;
             case Kind.Bool:
                 writer.WriteBoolean(name, slot.Long != 0);
                 break;
             case Kind.Time:
                 Span<byte> buffer = stackalloc byte[TimestampLength];
-                FormatTimestamp(slot.Time, buffer);
+                FormatTimestamp(new DateTimeOffset(slot.Long, TimeSpan.FromMinutes(slot.Start)), buffer);
                 writer.WriteString(name, buffer);
                 break;
             case Kind.Object:
                 writer.WriteStartObject(name);
-                foreach (var (key, value) in slot.Members!)
+                foreach (var (key, value) in ((JsonEncodedText Key, string Value)[])slot.Ref!)
                 {
                     writer.WriteString(key, value);
                 }
@@ -260,12 +271,10 @@ public sealed class DocumentBuilder
         public Kind Kind;
         public int Start;
         public int Length;
+        // Long, double bits, bool, or a time's clock ticks (its offset minutes in Start).
         public long Long;
-        public double Double;
-        public DateTimeOffset Time;
-        public string? Text;
-        public JsonEncodedText Encoded;
-        public JsonEncodedText[]? Array;
-        public (JsonEncodedText Key, string Value)[]? Members;
+
+        // Text: string; EncodedArray: JsonEncodedText[]; Object: (JsonEncodedText, string)[].
+        public object? Ref;
     }
 }
