@@ -46,7 +46,11 @@ public static class DocumentId
         return Encoding.ASCII.GetString(id);
     }
 
-    private static void Encode(ReadOnlySpan<byte> input, Span<byte> destination)
+    /// <summary>
+    /// base64url(SHA-256(<paramref name="input"/>))[..22] into <paramref name="destination"/>: the shape of every key
+    /// derived here (the <c>_id</c>, and the ingest worker's visitor key).
+    /// </summary>
+    public static void Encode(ReadOnlySpan<byte> input, Span<byte> destination)
     {
         Span<byte> hash = stackalloc byte[Sha256.HashSize];
         Sha256.HashData(input, hash);

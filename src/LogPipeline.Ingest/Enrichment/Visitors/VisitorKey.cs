@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Text;
 using LogPipeline.Contracts;
 
 namespace LogPipeline.Ingest.Enrichment.Visitors;
@@ -53,14 +52,7 @@ public static class VisitorKey
     }
 
     /// <summary>The key of a built input.</summary>
-    public static void Hash(ReadOnlySpan<byte> input, Span<byte> destination)
-    {
-        Span<byte> hash = stackalloc byte[Sha256.HashSize];
-        Sha256.HashData(input, hash);
-        Span<byte> encoded = stackalloc byte[Base64Url.GetEncodedLength(Sha256.HashSize)];
-        Base64Url.EncodeToUtf8(hash, encoded);
-        encoded[..Length].CopyTo(destination);
-    }
+    public static void Hash(ReadOnlySpan<byte> input, Span<byte> destination) => DocumentId.Encode(input, destination);
 
     /// <summary>Convenience for tests and tools: the key as a string.</summary>
     public static string Compute(string clientIp, DateTimeOffset timestamp, string userAgent)
