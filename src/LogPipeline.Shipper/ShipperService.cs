@@ -1,3 +1,4 @@
+using LogPipeline.Shipper.Lines;
 using System.Text.Json;
 using System.Threading.Channels;
 using LogPipeline.Hosting.Http;

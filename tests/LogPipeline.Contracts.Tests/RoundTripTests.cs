@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using LogPipeline.Ingest.Consuming;
+using LogPipeline.Shipper.Lines;
 using LogPipeline.Shipper.Options;
-using LogPipeline.Shipper.Tailing;
 
 namespace LogPipeline.Contracts.Tests;
 

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using LogPipeline.Shipper.Tailing;
+using LogPipeline.Shipper.Lines;
 
 namespace LogPipeline.Contracts.Tests;
 

@@ -1,4 +1,4 @@
-using LogPipeline.Shipper.Tailing;
+using LogPipeline.Shipper.Lines;
 
 namespace LogPipeline.Shipper.Checkpointing;
 

@@ -1,5 +1,4 @@
-using LogPipeline.Shipper.Publishing;
-using LogPipeline.Shipper.Tailing;
+using LogPipeline.Shipper.Lines;
 using Microsoft.Extensions.Logging;
 
 namespace LogPipeline.Shipper.Diagnostics;

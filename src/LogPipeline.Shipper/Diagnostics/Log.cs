@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using LogPipeline.Shipper.Tailing;
+using LogPipeline.Shipper.Lines;
 using Microsoft.Extensions.Logging;
 
 namespace LogPipeline.Shipper.Diagnostics;

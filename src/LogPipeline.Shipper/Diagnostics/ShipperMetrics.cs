@@ -1,7 +1,7 @@
 using LogPipeline.Hosting.Connectivity;
 using LogPipeline.Hosting.Metrics;
 using LogPipeline.Kafka;
-using LogPipeline.Shipper.Publishing;
+using LogPipeline.Shipper.Lines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,3 +1,4 @@
+using LogPipeline.Shipper.Lines;
 using System.Globalization;
 using System.Text;
 using System.Threading.Channels;

@@ -1,3 +1,4 @@
+using LogPipeline.Shipper.Lines;
 using System.Threading.Channels;
 using LogPipeline.Shipper.Checkpointing;
 using LogPipeline.Shipper.Diagnostics;

@@ -1,4 +1,5 @@
 using LogPipeline.Shipper.Checkpointing;
+using LogPipeline.Shipper.Lines;
 using LogPipeline.Shipper.Native;
 using Microsoft.Win32.SafeHandles;
 

@@ -1,5 +1,6 @@
 using LogPipeline.Shipper.Checkpointing;
 using LogPipeline.Shipper.Diagnostics;
+using LogPipeline.Shipper.Lines;
 using LogPipeline.Shipper.Native;
 
 namespace LogPipeline.Shipper.Tailing;

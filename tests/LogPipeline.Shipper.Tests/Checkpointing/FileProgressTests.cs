@@ -1,5 +1,5 @@
 using LogPipeline.Shipper.Checkpointing;
-using LogPipeline.Shipper.Tailing;
+using LogPipeline.Shipper.Lines;
 
 namespace LogPipeline.Shipper.Tests.Checkpointing;
 

@@ -1,6 +1,5 @@
 using LogPipeline.Shipper.Diagnostics;
-using LogPipeline.Shipper.Publishing;
-using LogPipeline.Shipper.Tailing;
+using LogPipeline.Shipper.Lines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,4 +1,5 @@
 using LogPipeline.Shipper.Checkpointing;
+using LogPipeline.Shipper.Lines;
 using LogPipeline.Shipper.Publishing;
 using LogPipeline.Shipper.Tailing;
 

@@ -1,4 +1,4 @@
-namespace LogPipeline.Shipper.Publishing;
+namespace LogPipeline.Shipper.Lines;
 
 /// <summary>
 /// Bytes and lines read but not yet acknowledged by Kafka. The tail loop asks <see cref="HasRoom"/> before

@@ -2,7 +2,7 @@ using System.Text;
 using LogPipeline.Contracts;
 using Microsoft.Win32.SafeHandles;
 
-namespace LogPipeline.Shipper.Tailing;
+namespace LogPipeline.Shipper.Lines;
 
 /// <summary>
 /// Which file a line came from: device + inode (cheap, but inodes are reused after delete) plus a content

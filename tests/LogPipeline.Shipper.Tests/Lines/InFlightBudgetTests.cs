@@ -1,6 +1,6 @@
-using LogPipeline.Shipper.Publishing;
+using LogPipeline.Shipper.Lines;
 
-namespace LogPipeline.Shipper.Tests.Tailing;
+namespace LogPipeline.Shipper.Tests.Lines;
 
 /// <summary>The tail loop's side of the budget: it stops reading when full and is woken when room returns.</summary>
 public sealed class InFlightBudgetTests

@@ -1,6 +1,6 @@
 using Confluent.Kafka;
 
-namespace LogPipeline.Shipper.Publishing;
+namespace LogPipeline.Shipper.Lines;
 
 /// <summary>What the shipper does with a line after librdkafka reported a code for it.</summary>
 internal enum DeliveryVerdict

@@ -1,8 +1,8 @@
 using Confluent.Kafka;
-using LogPipeline.Shipper.Publishing;
+using LogPipeline.Shipper.Lines;
 using Microsoft.Extensions.Logging;
 
-namespace LogPipeline.Shipper.Tests.Publishing;
+namespace LogPipeline.Shipper.Tests.Lines;
 
 /// <summary>Which librdkafka codes may cost a line (drop), which stop the shipper, which are retried.</summary>
 public sealed class DeliveryErrorClassifierTests
