@@ -53,7 +53,7 @@ public static class DocumentId
     public static void Encode(ReadOnlySpan<byte> input, Span<byte> destination)
     {
         Span<byte> hash = stackalloc byte[Sha256.HashSize];
-        Sha256.HashData(input, hash);
+        NativeSha256.HashData(input, hash);
         Span<byte> encoded = stackalloc byte[Base64Url.GetEncodedLength(Sha256.HashSize)];
         Base64Url.EncodeToUtf8(hash, encoded);
         encoded[..Length].CopyTo(destination);
