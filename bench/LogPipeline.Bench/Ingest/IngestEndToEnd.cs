@@ -49,6 +49,12 @@ public static class IngestEndToEnd
     {
         public string Workload { get; init; } = IngestWorkload.FewUserAgents.Name;
 
+        /// <summary>Indexing:ProcessingParallelism given to each worker; null = the worker's default (its core count).</summary>
+        public int? Threads { get; init; }
+
+        /// <summary>Worker CPU-seconds per wall second from the first document on: the cores the worker(s) kept busy.</summary>
+        public double SteadyCoresUsed => SteadyEventsPerCpuSecond > 0 ? SteadyEventsPerSecond / SteadyEventsPerCpuSecond : double.NaN;
+
         /// <summary>The workers' user-agent cache over the run (from their /metrics), or null when not read.</summary>
         public UserAgentStats? UserAgents { get; init; }
 
@@ -74,7 +80,7 @@ public static class IngestEndToEnd
         public double SteadyEventsPerCpuSecond => SteadyCpuSeconds > 0 ? Lines / SteadyCpuSeconds : double.NaN;
     }
 
-    public static Result Run(int workers, int lines, int latencyLines, string runRoot, IngestSink sink, int partitions, IngestWorkload workload)
+    public static Result Run(int workers, int lines, int latencyLines, string runRoot, IngestSink sink, int partitions, IngestWorkload workload, int? threads = null)
     {
         var dll = IngestWorkers.Dll;
         if (dll is null)
@@ -137,7 +143,7 @@ public static class IngestEndToEnd
                 for (var i = 0; i < workers; i++)
                 {
                     var port = IngestWorkers.FreePort();
-                    var p = IngestWorkers.Start(dll, Path.Combine(runRoot, $"ingest-{workers}w-{i}"), cluster.BootstrapServers, Topic, group, url, port);
+                    var p = IngestWorkers.Start(dll, Path.Combine(runRoot, $"ingest-{workers}w-{i}"), cluster.BootstrapServers, Topic, group, url, port, threads);
                     processes.Add(p);
                     ports.Add(port);
                     stats.Add(new ProcessTreeStats(p.Pid));
@@ -221,6 +227,7 @@ public static class IngestEndToEnd
                     bulkSink?.Duplicates ?? -1, null)
                 {
                     Workload = workload.Name,
+                    Threads = threads,
                     UserAgents = userAgents,
                     LateCpuSeconds = lateCpu,
                 };
@@ -329,4 +336,7 @@ public static class IngestEndToEnd
 
     public static Result Failed(int workers, int lines, IngestSink sink, int partitions, string why, IngestWorkload workload) =>
         new(workers, lines, sink, partitions, 0, 0, 0, 0, 0, 0, 0, 0, lines, 0, why) { Workload = workload.Name };
+
+    public static Result Failed(int workers, int lines, IngestSink sink, int partitions, string why, IngestWorkload workload, int? threads) =>
+        Failed(workers, lines, sink, partitions, why, workload) with { Threads = threads };
 }

@@ -7,24 +7,25 @@ namespace LogPipeline.Bench.Ingest;
 public static class IngestSection
 {
     /// <summary>A component that fails (worker, sink, cluster) becomes a "not available" row, not a crashed run.</summary>
-    private static IngestEndToEnd.Result RunGuarded(int workers, int lines, int trickle, string root, IngestSink sink, int partitions, IngestWorkload workload)
+    private static IngestEndToEnd.Result RunGuarded(int workers, int? threads, int lines, int trickle, string root, IngestSink sink, int partitions, IngestWorkload workload)
     {
         try
         {
-            return IngestEndToEnd.Run(workers, lines, trickle, root, sink, partitions, workload);
+            return IngestEndToEnd.Run(workers, lines, trickle, root, sink, partitions, workload, threads);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or Confluent.Kafka.KafkaException
                                       or System.Net.HttpListenerException or System.Net.Sockets.SocketException
                                       or System.ComponentModel.Win32Exception)
         {
-            return IngestEndToEnd.Failed(workers, lines, sink, partitions, e.GetType().Name + ": " + e.Message, workload);
+            return IngestEndToEnd.Failed(workers, lines, sink, partitions, e.GetType().Name + ": " + e.Message, workload, threads);
         }
     }
 
     /// <summary>
     /// For iterating on the worker without a full section run: LPBENCH_INGEST_LINES, LPBENCH_INGEST_WORKERS
     /// (e.g. "2" or "1,2"), LPBENCH_INGEST_SINK (bulk | standin), LPBENCH_INGEST_PARTITIONS,
-    /// LPBENCH_INGEST_WORKLOADS (e.g. "few-ua,bot-storm"; default all three).
+    /// LPBENCH_INGEST_WORKLOADS (e.g. "few-ua,bot-storm"; default all three), LPBENCH_INGEST_THREADS (processing
+    /// threads per worker for the one-worker few-ua rows, e.g. "1,default"; default "1,default").
     /// </summary>
     private static string? Env(string name) => Environment.GetEnvironmentVariable("LPBENCH_INGEST_" + name) is { Length: > 0 } v ? v : null;
 
@@ -43,6 +44,11 @@ public static class IngestSection
         int[] workerCounts = Env("WORKERS") is { } w
             ? [.. w.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture))]
             : quick ? [1] : [1, 2];
+        // Scaling (issue #14): one worker with one processing thread, then with its default (one per core), then
+        // more workers. "default" leaves Indexing:ProcessingParallelism unset.
+        int?[] threadCounts = Env("THREADS") is { } t
+            ? [.. t.Split(',').Select(x => x == "default" ? (int?)null : int.Parse(x, CultureInfo.InvariantCulture))]
+            : quick ? [null] : [1, null];
         // The user-agent workloads run with one worker: the question they answer is the CPU a line costs.
         var workloads = IngestWorkload.All()
             .Where(x => Env("WORKLOADS") is not { } only || only.Split(',').Contains(x.Name))
@@ -53,10 +59,13 @@ public static class IngestSection
         var load = Micro.UserAgentEngine.LoadAverage();
         try
         {
-            foreach (var (workload, workers) in workloads.SelectMany(x => (x == IngestWorkload.FewUserAgents ? workerCounts : [1]).Select(n => (x, n))))
+            var runs = workloads.SelectMany(x => x == IngestWorkload.FewUserAgents
+                ? workerCounts.SelectMany(n => n == 1 ? threadCounts.Select(t => (x, n, t)) : [(x, n, (int?)null)])
+                : [(x, 1, (int?)null)]);
+            foreach (var (workload, workers, threads) in runs)
             {
-                Console.WriteLine($"== ingest end to end: {workload.Name}, {lines:N0} preloaded lines in {partitions} partitions, {workers} worker(s), sink {Name(sink)}");
-                var r = RunGuarded(workers, lines, trickle, root, sink, partitions, workload);
+                Console.WriteLine($"== ingest end to end: {workload.Name}, {lines:N0} preloaded lines in {partitions} partitions, {workers} worker(s), {Threads(threads)} processing thread(s), sink {Name(sink)}");
+                var r = RunGuarded(workers, threads, lines, trickle, root, sink, partitions, workload);
                 Console.WriteLine(r.Failure is null
                     ? $"  {r.EventsPerSecond:N0} events/s ({r.SteadyEventsPerSecond:N0} from first document), worker cpu {r.CpuSeconds:0.00}s "
                       + $"({r.EventsPerCpuSecond:N0} events/cpu-s; {Number(r.SteadyEventsPerCpuSecond)} from first document), harness cpu {r.HarnessCpuSeconds:0.00}s, "
@@ -110,8 +119,8 @@ public static class IngestSection
             machine adds waiting for a core). "previous" = the same workload before issue #14's changes: the previously
             published run of this bench, and issue #14's table (one worker, 200k lines, 12 partitions, the cheap sink).
 
-            | workload | workers | sink | events/s | events/s from first document | seconds | worker CPU s | events per worker CPU-s (from first document) | µs CPU per event (from first document) | second half: events per worker CPU-s, µs per event | previous: events per worker CPU-s, µs per event | UA cache misses | cold UA µs mean | cold UA µs p99 ≤ | harness CPU s | latency p50 ms | latency p99 ms | not indexed | 409s |
-            |---|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
+            | workload | workers | processing threads per worker | sink | events/s | events/s from first document | seconds | worker CPU s | events per worker CPU-s (from first document) | µs CPU per event (from first document) | worker cores used (from first document) | second half: events per worker CPU-s, µs per event | previous: events per worker CPU-s, µs per event | UA cache misses | cold UA µs mean | cold UA µs p99 ≤ | harness CPU s | latency p50 ms | latency p99 ms | not indexed | 409s |
+            |---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
 
             """);
         foreach (var r in results)
@@ -119,8 +128,8 @@ public static class IngestSection
             var target = r.Workload == IngestWorkload.FewUserAgents.Name ? 100_000 : 50_000;
             var ua = r.UserAgents;
             sb.Append(r.Failure is null
-                ? string.Create(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.Workers} | {Name(r.Sink)} | {r.EventsPerSecond:N0} | {r.SteadyEventsPerSecond:N0} | {r.Seconds:0.00} | {r.CpuSeconds:0.0} | {r.EventsPerCpuSecond:N0} ({Number(r.SteadyEventsPerCpuSecond)}{(r.SteadyEventsPerCpuSecond >= target ? string.Empty : ", **below target**")}) | {Number(r.SteadyCpuMicrosPerEvent, "0.0")} | {Number(r.LateEventsPerCpuSecond)}, {Number(r.LateCpuMicrosPerEvent, "0.0")} | {Previous(r.Workload)} | {(ua is null ? "n/a" : ua.Misses.ToString("N0", CultureInfo.InvariantCulture))} | {Number(ua?.ColdMeanMicros ?? double.NaN, "0.0")} | {Number(ua?.ColdP99Micros ?? double.NaN)} | {r.HarnessCpuSeconds:0.0} | {r.P50Ms:0} | {r.P99Ms:0} | {r.Missing:N0} | {(r.Duplicates < 0 ? "n/a" : r.Duplicates.ToString("N0", CultureInfo.InvariantCulture))} |\n")
-                : string.Create(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.Workers} | {Name(r.Sink)} | not available: {Reporting.MarkdownReport.Escape(r.Failure)} | | | | | | | | | | | | | | | |\n"));
+                ? string.Create(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.Workers} | {Threads(r.Threads)} | {Name(r.Sink)} | {r.EventsPerSecond:N0} | {r.SteadyEventsPerSecond:N0} | {r.Seconds:0.00} | {r.CpuSeconds:0.0} | {r.EventsPerCpuSecond:N0} ({Number(r.SteadyEventsPerCpuSecond)}{(r.SteadyEventsPerCpuSecond >= target ? string.Empty : ", **below target**")}) | {Number(r.SteadyCpuMicrosPerEvent, "0.0")} | {Number(r.SteadyCoresUsed, "0.00")} | {Number(r.LateEventsPerCpuSecond)}, {Number(r.LateCpuMicrosPerEvent, "0.0")} | {Previous(r.Workload)} | {(ua is null ? "n/a" : ua.Misses.ToString("N0", CultureInfo.InvariantCulture))} | {Number(ua?.ColdMeanMicros ?? double.NaN, "0.0")} | {Number(ua?.ColdP99Micros ?? double.NaN)} | {r.HarnessCpuSeconds:0.0} | {r.P50Ms:0} | {r.P99Ms:0} | {r.Missing:N0} | {(r.Duplicates < 0 ? "n/a" : r.Duplicates.ToString("N0", CultureInfo.InvariantCulture))} |\n")
+                : string.Create(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.Workers} | {Threads(r.Threads)} | {Name(r.Sink)} | not available: {Reporting.MarkdownReport.Escape(r.Failure)} | | | | | | | | | | | | | | | | |\n"));
         }
 
         return sb.Append('\n').ToString();
@@ -136,10 +145,12 @@ public static class IngestSection
     /// </summary>
     private static string Previous(string workload) => workload switch
     {
-        "few-ua" => "52,448 (66,815), 15.0 µs; second half 73,171, 13.7 µs (the previously published run, load ~15); ~27k, ~36 µs (issue #14)",
-        "long-tail" => "32,293 (38,492), 26.0 µs (the previously published run, load ~15); ~7k, ~143 µs (issue #14: 5 % never-seen)",
-        _ => "26,178 (30,658), 32.6 µs (the previously published run, load ~15)",
+        "few-ua" => "48,465 (64,192), 15.6 µs; second half 76,289, 13.1 µs (the previously published run, load ~12); ~27k, ~36 µs (issue #14)",
+        "long-tail" => "34,208 (44,785), 22.3 µs; second half 54,151, 18.5 µs (the previously published run, load ~12); ~7k, ~143 µs (issue #14: 5 % never-seen)",
+        _ => "24,896 (29,055), 34.4 µs; second half 34,234, 29.2 µs (the previously published run, load ~12)",
     };
+
+    private static string Threads(int? threads) => threads?.ToString(CultureInfo.InvariantCulture) ?? "default (one per core)";
 
     private static string Name(IngestSink sink) => sink == IngestSink.StandIn ? "stand-in" : "bulk";
 }

@@ -17,7 +17,8 @@ public static class IngestWorkers
             .FirstOrDefault(File.Exists);
 
     /// <param name="observabilityPort">Where the worker serves /metrics (the bench reads the user-agent cache from it).</param>
-    public static ToolProcess Start(string dll, string runDirectory, string bootstrap, string topic, string groupId, Uri elasticsearch, int observabilityPort)
+    /// <param name="threads">Indexing:ProcessingParallelism; null leaves the worker's default.</param>
+    public static ToolProcess Start(string dll, string runDirectory, string bootstrap, string topic, string groupId, Uri elasticsearch, int observabilityPort, int? threads = null)
     {
         Directory.CreateDirectory(runDirectory);
         var env = new Dictionary<string, string>
@@ -31,6 +32,11 @@ public static class IngestWorkers
             // As the image sets it (src/LogPipeline.Ingest/Dockerfile): the bench measures what ships.
             ["DOTNET_GCgen0size"] = "0x4000000",
         };
+        if (threads is { } n)
+        {
+            env["Indexing__ProcessingParallelism"] = n.ToString(CultureInfo.InvariantCulture);
+        }
+
         // For experiments on the worker's runtime settings: LPBENCH_INGEST_WORKER_ENV="DOTNET_X=1,DOTNET_Y=2".
         foreach (var pair in (Environment.GetEnvironmentVariable("LPBENCH_INGEST_WORKER_ENV") ?? string.Empty).Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
