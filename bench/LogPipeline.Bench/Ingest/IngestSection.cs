@@ -109,7 +109,7 @@ public static class IngestSection
             produced and never received (must be 0); "409s" = documents the sink saw twice (re-delivery after a rebalance; expected 0).
             Load average (1 min) before → after these runs: {load} on 2 cores; CPU per event rises with it (caches,
             context switches), events/s far more.
-            Target (issue #14): ≥ 100k events per worker CPU-second on few-ua, ≥ 50k on the user-agent workloads.
+            Targets (issue #14), events per worker CPU-second from the first document: ≥ 100k on few-ua and many-ua, ≥ 50k on long-tail; bot-storm has none.
             Workloads: {string.Join("; ", workloads.Select(x => $"**{x.Name}** = {x.Description}"))}. µs CPU per event
             and events per worker CPU-second "from first document" leave start-up out; "second half" is the worker CPU
             of the last half of the lines only: a worker whose JIT has settled and whose user-agent engine has compiled
@@ -125,7 +125,14 @@ public static class IngestSection
             """);
         foreach (var r in results)
         {
-            var target = r.Workload == IngestWorkload.FewUserAgents.Name ? 100_000 : 50_000;
+            // Issue #14: ≥ 100k on few and many (repeating) user agents, ≥ 50k with 5 % never seen; the bot storm has
+            // no events-per-CPU target (its cold parses must cost only their measured price).
+            var target = r.Workload switch
+            {
+                "few-ua" or "many-ua" => 100_000,
+                "long-tail" => 50_000,
+                _ => 0,
+            };
             var ua = r.UserAgents;
             sb.Append(r.Failure is null
                 ? string.Create(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.Workers} | {Threads(r.Threads)} | {Name(r.Sink)} | {r.EventsPerSecond:N0} | {r.SteadyEventsPerSecond:N0} | {r.Seconds:0.00} | {r.CpuSeconds:0.0} | {r.EventsPerCpuSecond:N0} ({Number(r.SteadyEventsPerCpuSecond)}{(r.SteadyEventsPerCpuSecond >= target ? string.Empty : ", **below target**")}) | {Number(r.SteadyCpuMicrosPerEvent, "0.0")} | {Number(r.SteadyCoresUsed, "0.00")} | {Number(r.LateEventsPerCpuSecond)}, {Number(r.LateCpuMicrosPerEvent, "0.0")} | {Previous(r.Workload)} | {(ua is null ? "n/a" : ua.Misses.ToString("N0", CultureInfo.InvariantCulture))} | {Number(ua?.ColdMeanMicros ?? double.NaN, "0.0")} | {Number(ua?.ColdP99Micros ?? double.NaN)} | {r.HarnessCpuSeconds:0.0} | {r.P50Ms:0} | {r.P99Ms:0} | {r.Missing:N0} | {(r.Duplicates < 0 ? "n/a" : r.Duplicates.ToString("N0", CultureInfo.InvariantCulture))} |\n")
@@ -147,7 +154,8 @@ public static class IngestSection
     {
         "few-ua" => "48,465 (64,192), 15.6 µs; second half 76,289, 13.1 µs (the previously published run, load ~12); ~27k, ~36 µs (issue #14)",
         "long-tail" => "34,208 (44,785), 22.3 µs; second half 54,151, 18.5 µs (the previously published run, load ~12); ~7k, ~143 µs (issue #14: 5 % never-seen)",
-        _ => "24,896 (29,055), 34.4 µs; second half 34,234, 29.2 µs (the previously published run, load ~12)",
+        "bot-storm" => "24,896 (29,055), 34.4 µs; second half 34,234, 29.2 µs (the previously published run, load ~12)",
+        _ => "not measured before (issue #14: a real access log ×20, 559 distinct user agents: ~25k, ~40 µs)",
     };
 
     private static string Threads(int? threads) => threads?.ToString(CultureInfo.InvariantCulture) ?? "default (one per core)";

@@ -29,6 +29,16 @@ public sealed class IngestWorkload
         "few-ua", "3 distinct user agents (the line generator's)", _ => null);
 
     /// <summary>
+    /// A real site's traffic once the cache is warm (issue #14's "real access log" row): uap-core's 1,429 test strings
+    /// with the long tail's skew, every one repeating — hundreds of distinct user agents, none new after the first
+    /// sight of each.
+    /// </summary>
+    public static IngestWorkload ManyUserAgents(string[] agents) => new(
+        "many-ua",
+        $"{agents.Length:N0} uap-core test strings, skewed, all repeating (no first-seen beyond each string's first line)",
+        seq => Pick(agents, seq, uniquePercent: 0));
+
+    /// <summary>
     /// (ii) A long tail from uap-core's test_ua.yaml (1,429 distinct strings, skewed: a few are most of the traffic),
     /// and 5 % of lines with a user agent never seen before (a test string with a unique build token).
     /// </summary>
@@ -47,7 +57,7 @@ public sealed class IngestWorkload
     public static IReadOnlyList<IngestWorkload> All()
     {
         var agents = UserAgentEngine.TestUaStrings();
-        return agents is null ? [FewUserAgents] : [FewUserAgents, LongTail(agents), BotStorm(agents)];
+        return agents is null ? [FewUserAgents] : [FewUserAgents, ManyUserAgents(agents), LongTail(agents), BotStorm(agents)];
     }
 
     /// <summary>The line for <paramref name="seq"/> without its newline.</summary>
