@@ -58,6 +58,9 @@ public static class IngestEndToEnd
         /// <summary>The workers' user-agent cache over the run (from their /metrics), or null when not read.</summary>
         public UserAgentStats? UserAgents { get; init; }
 
+        /// <summary>The workers' allocations and collections up to the last document (start-up included), or null when not read.</summary>
+        public RuntimeStats? Runtime { get; init; }
+
         /// <summary>
         /// Worker CPU for the second half of the lines, scaled to all lines: a worker whose JIT has settled and whose
         /// user-agent engine has compiled its hot rules (NaN when the interval is too short to measure).
@@ -182,6 +185,7 @@ public static class IngestEndToEnd
 
                 var cpu = stats.Sum(s => s.CpuSeconds);
                 var userAgents = UserAgentStats.Read(ports);
+                var runtime = RuntimeStats.Read(ports);
                 var harnessCpu = (Process.GetCurrentProcess().TotalProcessorTime - harnessStart).TotalSeconds;
                 // From the first sample that saw a document: the CPU the worker spent on the remaining lines, scaled
                 // to all lines (the first sample comes within ~100 ms of the first document).
@@ -229,6 +233,7 @@ public static class IngestEndToEnd
                     Workload = workload.Name,
                     Threads = threads,
                     UserAgents = userAgents,
+                    Runtime = runtime,
                     LateCpuSeconds = lateCpu,
                 };
             }

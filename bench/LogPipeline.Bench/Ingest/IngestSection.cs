@@ -116,11 +116,12 @@ public static class IngestSection
             its hot rules, as one that has been running for a while. Cold UA = a user agent
             not in the worker's cache (`logpipeline_ingest_user_agent_cache_cold_parse_seconds` from the worker's
             /metrics: mean, and the bound of the bucket that holds the p99; wall time inside the worker, so a busy
-            machine adds waiting for a core). "previous" = the same workload before issue #14's changes: the previously
+            machine adds waiting for a core). Allocated B per event, GCs and GC pause: the workers' own /metrics
+            (`dotnet_gc_*`) up to the last document, start-up included. "previous" = the same workload before issue #14's changes: the previously
             published run of this bench, and issue #14's table (one worker, 200k lines, 12 partitions, the cheap sink).
 
-            | workload | workers | processing threads per worker | sink | events/s | events/s from first document | seconds | worker CPU s | events per worker CPU-s (from first document) | µs CPU per event (from first document) | worker cores used (from first document) | second half: events per worker CPU-s, µs per event | previous: events per worker CPU-s, µs per event | UA cache misses | cold UA µs mean | cold UA µs p99 ≤ | harness CPU s | latency p50 ms | latency p99 ms | not indexed | 409s |
-            |---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|
+            | workload | workers | processing threads per worker | sink | events/s | events/s from first document | seconds | worker CPU s | events per worker CPU-s (from first document) | µs CPU per event (from first document) | worker cores used (from first document) | second half: events per worker CPU-s, µs per event | previous: events per worker CPU-s, µs per event | UA cache misses | cold UA µs mean | cold UA µs p99 ≤ | allocated B per event | GCs gen0/1/2 | GC pause s | harness CPU s | latency p50 ms | latency p99 ms | not indexed | 409s |
+            |---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 
             """);
         foreach (var r in results)
@@ -134,9 +135,10 @@ public static class IngestSection
                 _ => 0,
             };
             var ua = r.UserAgents;
+            var rt = r.Runtime;
             sb.Append(r.Failure is null
-                ? string.Create(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.Workers} | {Threads(r.Threads)} | {Name(r.Sink)} | {r.EventsPerSecond:N0} | {r.SteadyEventsPerSecond:N0} | {r.Seconds:0.00} | {r.CpuSeconds:0.0} | {r.EventsPerCpuSecond:N0} ({Number(r.SteadyEventsPerCpuSecond)}{(r.SteadyEventsPerCpuSecond >= target ? string.Empty : ", **below target**")}) | {Number(r.SteadyCpuMicrosPerEvent, "0.0")} | {Number(r.SteadyCoresUsed, "0.00")} | {Number(r.LateEventsPerCpuSecond)}, {Number(r.LateCpuMicrosPerEvent, "0.0")} | {Previous(r.Workload)} | {(ua is null ? "n/a" : ua.Misses.ToString("N0", CultureInfo.InvariantCulture))} | {Number(ua?.ColdMeanMicros ?? double.NaN, "0.0")} | {Number(ua?.ColdP99Micros ?? double.NaN)} | {r.HarnessCpuSeconds:0.0} | {r.P50Ms:0} | {r.P99Ms:0} | {r.Missing:N0} | {(r.Duplicates < 0 ? "n/a" : r.Duplicates.ToString("N0", CultureInfo.InvariantCulture))} |\n")
-                : string.Create(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.Workers} | {Threads(r.Threads)} | {Name(r.Sink)} | not available: {Reporting.MarkdownReport.Escape(r.Failure)} | | | | | | | | | | | | | | | | |\n"));
+                ? string.Create(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.Workers} | {Threads(r.Threads)} | {Name(r.Sink)} | {r.EventsPerSecond:N0} | {r.SteadyEventsPerSecond:N0} | {r.Seconds:0.00} | {r.CpuSeconds:0.0} | {r.EventsPerCpuSecond:N0} ({Number(r.SteadyEventsPerCpuSecond)}{(r.SteadyEventsPerCpuSecond >= target ? string.Empty : ", **below target**")}) | {Number(r.SteadyCpuMicrosPerEvent, "0.0")} | {Number(r.SteadyCoresUsed, "0.00")} | {Number(r.LateEventsPerCpuSecond)}, {Number(r.LateCpuMicrosPerEvent, "0.0")} | {Previous(r.Workload)} | {(ua is null ? "n/a" : ua.Misses.ToString("N0", CultureInfo.InvariantCulture))} | {Number(ua?.ColdMeanMicros ?? double.NaN, "0.0")} | {Number(ua?.ColdP99Micros ?? double.NaN)} | {Number(rt is null ? double.NaN : rt.AllocatedBytes / r.Lines)} | {(rt is null ? "n/a" : $"{rt.Gen0}/{rt.Gen1}/{rt.Gen2}")} | {Number(rt?.PauseSeconds ?? double.NaN, "0.00")} | {r.HarnessCpuSeconds:0.0} | {r.P50Ms:0} | {r.P99Ms:0} | {r.Missing:N0} | {(r.Duplicates < 0 ? "n/a" : r.Duplicates.ToString("N0", CultureInfo.InvariantCulture))} |\n")
+                : string.Create(CultureInfo.InvariantCulture, $"| {r.Workload} | {r.Workers} | {Threads(r.Threads)} | {Name(r.Sink)} | not available: {Reporting.MarkdownReport.Escape(r.Failure)} | | | | | | | | | | | | | | | | | | | |\n"));
         }
 
         return sb.Append('\n').ToString();

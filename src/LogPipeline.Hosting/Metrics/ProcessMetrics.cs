@@ -22,6 +22,7 @@ public static class ProcessMetrics
         registry.GaugeCallback("dotnet_gc_heap_size_bytes", "Managed heap size after the last GC, in bytes.", () => GC.GetGCMemoryInfo().HeapSizeBytes);
         registry.GaugeCallback("dotnet_gc_committed_bytes", "Memory the GC has committed from the OS, in bytes.", () => GC.GetGCMemoryInfo().TotalCommittedBytes);
         registry.CounterCallback("dotnet_gc_allocated_bytes_total", "Bytes allocated on the managed heap.", () => GC.GetTotalAllocatedBytes());
+        registry.CounterCallback("dotnet_gc_pause_seconds_total", "Time the garbage collector has paused the process, in seconds.", () => GC.GetTotalPauseDuration().TotalSeconds);
         for (var generation = 0; generation <= 2; generation++)
         {
             var g = generation;

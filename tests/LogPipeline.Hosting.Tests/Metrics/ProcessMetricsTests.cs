@@ -25,6 +25,7 @@ public sealed class ProcessMetricsTests
         var registry = new MetricsRegistry().AddProcessMetrics();
         var before = Value(registry.Render(), "dotnet_gc_collections_total{generation=\"2\"}");
         var allocatedBefore = Value(registry.Render(), "dotnet_gc_allocated_bytes_total");
+        var pauseBefore = Value(registry.Render(), "dotnet_gc_pause_seconds_total");
 
         GC.KeepAlive(new byte[1024 * 1024]);
         GC.Collect(2, GCCollectionMode.Forced, blocking: true);
@@ -35,6 +36,8 @@ public sealed class ProcessMetricsTests
         // (up to 8 KB each, per the API docs; other test threads allocate meanwhile), so allow 64 KB of slack.
         Assert.True(Value(text, "dotnet_gc_allocated_bytes_total") >= allocatedBefore + (1024 * 1024) - (64 * 1024));
         Assert.True(Value(text, "dotnet_gc_committed_bytes") > 0);
+        // A blocking gen2 collection pauses the process for a measurable time.
+        Assert.True(Value(text, "dotnet_gc_pause_seconds_total") > pauseBefore);
         Assert.Equal(1, Regex.Count(text, "^# TYPE dotnet_gc_collections_total counter$", RegexOptions.Multiline));
     }
 
