@@ -1,4 +1,3 @@
-using Confluent.Kafka;
 using LogPipeline.Contracts;
 
 namespace LogPipeline.Ingest.Consuming;
@@ -11,18 +10,14 @@ namespace LogPipeline.Ingest.Consuming;
 /// </summary>
 internal sealed class IngestRecord
 {
-    // Confluent's header list as received: read again only when the record is dead-lettered, so the common path
-    // copies nothing (the lp.* values were already decoded into Source).
-    private readonly Headers? _received;
-
-    public IngestRecord(string topic, int partition, long offset, byte[]? key, byte[] value, Headers? headers, RecordSource source)
+    public IngestRecord(string topic, int partition, long offset, byte[]? key, byte[] value, RecordHeader[] headers, RecordSource source)
     {
-        _received = headers;
         Topic = topic;
         Partition = partition;
         Offset = offset;
         Key = key;
         Value = value;
+        Headers = headers;
         Source = source;
     }
 
@@ -38,21 +33,7 @@ internal sealed class IngestRecord
     public byte[] Value { get; }
 
     /// <summary>Every header as received, in order (copied to the dead-letter topic as they are).</summary>
-    public IEnumerable<RecordHeader> Headers
-    {
-        get
-        {
-            if (_received is null)
-            {
-                yield break;
-            }
-
-            foreach (var header in _received)
-            {
-                yield return new RecordHeader(header.Key, header.GetValueBytes());
-            }
-        }
-    }
+    public RecordHeader[] Headers { get; }
 
     /// <summary>The decoded <c>lp.*</c> headers.</summary>
     public RecordSource Source { get; }

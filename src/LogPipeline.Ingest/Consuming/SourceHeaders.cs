@@ -30,18 +30,20 @@ internal sealed class SourceHeaders
     private byte[] _lastFileBytes = [];
     private string _lastFile = string.Empty;
 
-    /// <summary>The record with the <c>lp.*</c> headers decoded (the header list itself is kept as received, not copied).</summary>
+    /// <summary>The record with its headers copied and the <c>lp.*</c> ones decoded.</summary>
     /// <param name="topic">The subscribed topic (the consumer does not marshal it per message).</param>
     public IngestRecord Read(ConsumeResult<byte[], byte[]> record, string topic)
     {
         byte[]? source = null, file = null, offset = null, metadata = null;
         var truncated = false;
-        var headers = record.Message.Headers;
-        if (headers is not null)
+        RecordHeader[] all = [];
+        if (record.Message.Headers is { } headers)
         {
+            all = new RecordHeader[headers.Count];
             for (var i = 0; i < headers.Count; i++)
             {
                 var header = headers[i];
+                all[i] = new RecordHeader(header.Key, header.GetValueBytes());
                 switch (header.Key)
                 {
                     case SourceHeader:
@@ -78,7 +80,7 @@ internal sealed class SourceHeaders
             file,
             offset,
             metadata is null ? null : Decoded(metadata));
-        return new IngestRecord(topic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value ?? [], headers, decoded);
+        return new IngestRecord(topic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value ?? [], all, decoded);
     }
 
     /// <summary>
