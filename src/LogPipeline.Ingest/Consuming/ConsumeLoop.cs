@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using Confluent.Kafka;
 using LogPipeline.Hosting.Connectivity;
@@ -16,7 +17,9 @@ namespace LogPipeline.Ingest.Consuming;
 /// ran dry): one channel write and at most one worker wake-up per chunk instead of per message, which was the
 /// largest per-message cost measured (a thread-pool hop per record while the workers kept up).
 /// Each record becomes an <see cref="IngestRecord"/> here (headers decoded once); Confluent's types stay in this folder.
-/// The thread blocks only in Confluent's <c>Consume</c> (blocking by design) and, while saturated or draining, on
+/// Messages are fetched by <see cref="NativePoll"/> on the consumer's own handle (Confluent's <c>Consume</c> when
+/// that is not possible); everything else goes through Confluent's consumer.
+/// The thread blocks only in the poll (blocking by design) and, while saturated or draining, on
 /// <see cref="CompletionQueue.Wait"/> (a monitor): never on a task. The worker queues are unbounded because every
 /// record in them is counted in flight, and the in-flight limit stops consuming, so a write never has to wait.
 /// Backpressure: above Indexing:MaxInFlightMessages the loop first just stops taking records and waits for
@@ -48,6 +51,10 @@ internal sealed class ConsumeLoop
     private long _saturatedSince = -1;
     private long _lastPollTimestamp;
     private Error? _fatal;
+
+    // A rebalance handler's exception: Confluent keeps it for its own Consume to rethrow, which the native poll
+    // bypasses, so the handlers record it here too and the loop rethrows it after the poll.
+    private ExceptionDispatchInfo? _handlerFailure;
 
     /// <param name="maxInFlightMessages">Indexing:MaxInFlightMessages: consumed, not yet completed records at most.</param>
     /// <param name="drainTimeout">Indexing:DrainTimeout: how long shutdown waits for in-flight records.</param>
@@ -92,9 +99,9 @@ internal sealed class ConsumeLoop
         _pending = new List<IngestRecord>?[workers.Length];
         _abort = abort;
         using var consumer = new ConsumerBuilder<byte[], byte[]>(KafkaClientConfigs.Consumer(_options, _security))
-            .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions))
-            .SetPartitionsRevokedHandler(OnRevoked)
-            .SetPartitionsLostHandler((_, partitions) => OnLost(partitions))
+            .SetPartitionsAssignedHandler((_, partitions) => Guarded(() => OnAssigned(partitions)))
+            .SetPartitionsRevokedHandler((c, partitions) => Guarded(() => OnRevoked(c, partitions)))
+            .SetPartitionsLostHandler((_, partitions) => Guarded(() => OnLost(partitions)))
             .SetErrorHandler((_, error) =>
             {
                 // A fatal error is logged once by OnFatal; connection errors go to the connection monitor.
@@ -108,6 +115,16 @@ internal sealed class ConsumeLoop
         // While Kafka is down, a metadata request every few seconds notices recovery even when no record flows.
         using var admin = new DependentAdminClientBuilder(consumer.Handle).Build();
         using var probe = new ConnectionProbe(_metrics.KafkaConnection.Monitor, () => ProbeKafka(admin), _time, TimeSpan.FromSeconds(5));
+        using var native = NativePoll.TryCreate(consumer, _options.Topic, out var why);
+        if (native is null)
+        {
+            IngestLog.ConfluentPoll(_logger, why ?? "unknown");
+        }
+        else
+        {
+            IngestLog.NativePoll(_logger, native.Library);
+        }
+
         consumer.Subscribe(_options.Topic);
         var nextLag = _time.GetTimestamp();
         try
@@ -122,25 +139,12 @@ internal sealed class ConsumeLoop
 
                 ApplyBackpressure(consumer);
                 Interlocked.Exchange(ref _lastPollTimestamp, _time.GetTimestamp());
-                ConsumeResult<byte[], byte[]>? record;
                 var holding = HasPending;
-                try
-                {
-                    // While records wait in a chunk, only take what librdkafka already has; when it has nothing
-                    // more, the chunks go out before the loop blocks in Consume.
-                    record = consumer.Consume(holding ? 0 : _paused ? 20 : 100);
-                }
-                catch (ConsumeException ex)
-                {
-                    if (!OnFatal(ex.Error))
-                    {
-                        IngestLog.KafkaError(_logger, ex.Error.Reason, ex.Error.IsFatal);
-                    }
-
-                    continue;
-                }
-
-                if (record is not null && !record.IsPartitionEOF)
+                // While records wait in a chunk, only take what librdkafka already has; when it has nothing
+                // more, the chunks go out before the loop blocks in the poll.
+                var timeout = holding ? 0 : _paused ? 20 : 100;
+                var record = native is null ? ConsumeWithConfluent(consumer, timeout) : ConsumeNative(native, timeout);
+                if (record is not null)
                 {
                     _metrics.KafkaConnection.OnSuccess();
                     Dispatch(record);
@@ -223,22 +227,72 @@ internal sealed class ConsumeLoop
         }
     }
 
-    private void Dispatch(ConsumeResult<byte[], byte[]> record)
+    /// <summary>One record through Confluent's Consume (the fallback when the handle cannot be polled directly).</summary>
+    private IngestRecord? ConsumeWithConfluent(IConsumer<byte[], byte[]> consumer, int timeout)
     {
-        var partition = record.Partition.Value;
+        ConsumeResult<byte[], byte[]>? result;
+        try
+        {
+            result = consumer.Consume(timeout);
+        }
+        catch (ConsumeException ex)
+        {
+            OnConsumeError(ex.Error);
+            return null;
+        }
+
+        return result is null || result.IsPartitionEOF ? null : _headers.Read(result, _options.Topic);
+    }
+
+    private IngestRecord? ConsumeNative(NativePoll native, int timeout)
+    {
+        var outcome = native.Poll(timeout, out var record, out var error);
+        _handlerFailure?.Throw();
+        if (outcome == NativePoll.Outcome.Error)
+        {
+            OnConsumeError(error!);
+        }
+
+        return record;
+    }
+
+    private void OnConsumeError(Error error)
+    {
+        if (!OnFatal(error))
+        {
+            IngestLog.KafkaError(_logger, error.Reason, error.IsFatal);
+        }
+    }
+
+    private void Guarded(Action handler)
+    {
+        try
+        {
+            handler();
+        }
+        catch (Exception ex)
+        {
+            _handlerFailure ??= ExceptionDispatchInfo.Capture(ex);
+            throw;
+        }
+    }
+
+    private void Dispatch(IngestRecord record)
+    {
+        var partition = record.Partition;
         if (!_trackers.TryGetValue(partition, out var tracker))
         {
             tracker = new OffsetTracker();
             _trackers[partition] = tracker;
         }
 
-        tracker.Add(record.Offset.Value);
+        tracker.Add(record.Offset);
         _inFlight++;
         _metrics.SetInFlight(_inFlight);
         _metrics.Consumed.Increment();
         var worker = partition % _workers.Length;
         var chunk = _pending[worker] ??= new List<IngestRecord>(ChunkSize);
-        chunk.Add(_headers.Read(record, _options.Topic));
+        chunk.Add(record);
         if (chunk.Count >= ChunkSize)
         {
             Flush(worker);

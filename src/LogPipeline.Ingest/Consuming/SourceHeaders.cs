@@ -65,13 +65,19 @@ internal sealed class SourceHeaders
             }
         }
 
+        return new IngestRecord(topic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value ?? [], all, Decode(source, file, offset, truncated, metadata));
+    }
+
+    /// <summary>The <c>lp.*</c> values of one message (raw header bytes, null when absent), decoded.</summary>
+    public RecordSource Decode(byte[]? source, byte[]? file, byte[]? offset, bool truncated, byte[]? metadata)
+    {
         long? fileOffset = null;
         if (file is not null && offset is not null && Utf8Parser.TryParse(offset, out long parsed, out var consumed) && consumed == offset.Length)
         {
             fileOffset = parsed;
         }
 
-        var decoded = new RecordSource(
+        return new RecordSource(
             source is null ? null : Cached(source, ref _lastSourceBytes, ref _lastSource),
             file is null ? null : Cached(file, ref _lastFileBytes, ref _lastFile),
             fileOffset,
@@ -80,7 +86,6 @@ internal sealed class SourceHeaders
             file,
             offset,
             metadata is null ? null : Decoded(metadata));
-        return new IngestRecord(topic, record.Partition.Value, record.Offset.Value, record.Message.Key, record.Message.Value ?? [], all, decoded);
     }
 
     /// <summary>

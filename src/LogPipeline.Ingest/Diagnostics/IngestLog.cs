@@ -71,6 +71,12 @@ internal static partial class IngestLog
     [LoggerMessage(EventId = 210, Level = LogLevel.Critical, Message = "Elasticsearch refused the worker at start: {Reason}")]
     public static partial void ElasticsearchRefused(ILogger logger, string reason);
 
+    [LoggerMessage(EventId = 112, Level = LogLevel.Debug, Message = "Consumer polls its librdkafka handle directly ({Library})")]
+    public static partial void NativePoll(ILogger logger, string library);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Information, Message = "Consumer uses Confluent's Consume: {Why}")]
+    public static partial void ConfluentPoll(ILogger logger, string why);
+
     [LoggerMessage(EventId = 111, Level = LogLevel.Critical, Message = "Fatal Kafka consumer error: {Reason} ({Code}); stopping without committing anything not indexed")]
     public static partial void KafkaFatal(ILogger logger, string reason, Confluent.Kafka.ErrorCode code);
 
