@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Text.Json;
 
 namespace LogPipeline.Ingest.Enrichment.Serialization;
@@ -17,6 +18,7 @@ public sealed class DocumentBuilder
 
     // Encoded values by field, read only where the field's slot says Kind.Encoded (Clear leaves stale ones behind).
     private readonly JsonEncodedText[] _encoded = new JsonEncodedText[DocumentFields.Names.Length];
+    private readonly EscapedTextCache _text = new();
     private byte[] _bytes = new byte[4096];
     private int _used;
 
@@ -112,32 +114,42 @@ public sealed class DocumentBuilder
 
     public bool IsSet(DocumentField field) => _slots[(int)field].Kind != Kind.None;
 
-    public void WriteTo(Utf8JsonWriter writer)
+    /// <summary>
+    /// Writes the document as minified JSON into <paramref name="output"/>, byte for byte what Utf8JsonWriter wrote with
+    /// <see cref="JsonStrings.Encoder"/>: member names from <see cref="DocumentLayout.Templates"/>, values by kind.
+    /// </summary>
+    public void WriteTo(IBufferWriter<byte> output)
     {
         var program = DocumentLayout.Program;
+        var templates = DocumentLayout.Templates;
+        var o = new DocumentOutput(output);
 
-        // Objects are opened lazily, on their first set field, so an all-empty "user" never appears.
+        // Objects are opened lazily, on their first set field, so an all-empty "user" never appears. The opened
+        // levels are always the outermost ones: "opened" of the "depth" pending ones are written.
         Span<int> pending = stackalloc int[8];
-        Span<bool> opened = stackalloc bool[8];
         var depth = 0;
-        writer.WriteStartObject();
+        var opened = 0;
+
+        // True right after a '{': the next member's template is written without its leading comma.
+        var first = true;
+        o.WriteByte((byte)'{');
         for (var i = 0; i < program.Length; i++)
         {
-            var (op, name) = program[i];
+            var op = program[i].Op;
             if (op == DocumentLayout.Open)
             {
-                pending[depth] = i;
-                opened[depth] = false;
-                depth++;
+                pending[depth++] = i;
                 continue;
             }
 
             if (op == DocumentLayout.Close)
             {
                 depth--;
-                if (opened[depth])
+                if (opened > depth)
                 {
-                    writer.WriteEndObject();
+                    o.WriteByte((byte)'}');
+                    opened = depth;
+                    first = false;
                 }
 
                 continue;
@@ -149,70 +161,134 @@ public sealed class DocumentBuilder
                 continue;
             }
 
-            for (var d = 0; d < depth; d++)
+            for (; opened < depth; opened++)
             {
-                if (!opened[d])
-                {
-                    writer.WriteStartObject(program[pending[d]].Name);
-                    opened[d] = true;
-                }
+                o.Write(templates[pending[opened]].AsSpan(first ? 1 : 0));
+                first = true;
             }
 
-            WriteValue(writer, name, slot, op);
+            o.Write(templates[i].AsSpan(first ? 1 : 0));
+            first = false;
+            WriteValue(ref o, slot, op);
         }
 
-        writer.WriteEndObject();
+        o.WriteByte((byte)'}');
+        o.Flush();
     }
 
-    private void WriteValue(Utf8JsonWriter writer, JsonEncodedText name, in Slot slot, int field)
+    private void WriteValue(ref DocumentOutput o, in Slot slot, int field)
     {
         switch (slot.Kind)
         {
             case Kind.Utf8:
-                writer.WriteString(name, _bytes.AsSpan(slot.Start, slot.Length));
+                JsonStrings.WriteUtf8(ref o, _bytes.AsSpan(slot.Start, slot.Length));
                 break;
             case Kind.Text:
-                writer.WriteString(name, (string)slot.Ref!);
+                JsonStrings.WriteText(ref o, (string)slot.Ref!, _text);
                 break;
             case Kind.Encoded:
-                writer.WriteString(name, _encoded[field]);
+                WriteEncoded(ref o, _encoded[field]);
                 break;
             case Kind.EncodedArray:
-                writer.WriteStartArray(name);
-                foreach (var value in (JsonEncodedText[])slot.Ref!)
+                o.WriteByte((byte)'[');
+                var values = (JsonEncodedText[])slot.Ref!;
+                for (var i = 0; i < values.Length; i++)
                 {
-                    writer.WriteStringValue(value);
+                    if (i > 0)
+                    {
+                        o.WriteByte((byte)',');
+                    }
+
+                    WriteEncoded(ref o, values[i]);
                 }
 
-                writer.WriteEndArray();
+                o.WriteByte((byte)']');
                 break;
             case Kind.Long:
-                writer.WriteNumber(name, slot.Long);
+                Utf8Formatter.TryFormat(slot.Long, o.Free(MaxLongLength), out var longLength);
+                o.Advance(longLength);
                 break;
             case Kind.Double:
-                writer.WriteNumber(name, BitConverter.Int64BitsToDouble(slot.Long));
-                break;
-            case Kind.Bool:
-                writer.WriteBoolean(name, slot.Long != 0);
-                break;
-            case Kind.Time:
-                Span<byte> buffer = stackalloc byte[TimestampLength];
-                FormatTimestamp(new DateTimeOffset(slot.Long, TimeSpan.FromMinutes(slot.Start)), buffer);
-                writer.WriteString(name, buffer);
-                break;
-            case Kind.Object:
-                writer.WriteStartObject(name);
-                foreach (var (key, value) in ((JsonEncodedText Key, string Value)[])slot.Ref!)
+                var number = BitConverter.Int64BitsToDouble(slot.Long);
+                if (!double.IsFinite(number))
                 {
-                    writer.WriteString(key, value);
+                    // Utf8JsonWriter refuses these too: JSON has no NaN or infinity.
+                    throw new ArgumentException($"{DocumentFields.Names[field]} is not a finite number.", nameof(slot));
                 }
 
-                writer.WriteEndObject();
+                // Utf8Formatter's default is the shortest round-trippable form, what Utf8JsonWriter writes.
+                Utf8Formatter.TryFormat(number, o.Free(MaxDoubleLength), out var doubleLength);
+                o.Advance(doubleLength);
+                break;
+            case Kind.Bool:
+                o.Write(slot.Long != 0 ? "true"u8 : "false"u8);
+                break;
+            case Kind.Time:
+                var time = o.Free(TimestampLength + 2);
+                time[0] = (byte)'"';
+                FormatTimestamp(new DateTimeOffset(slot.Long, TimeSpan.FromMinutes(slot.Start)), time[1..]);
+                time[TimestampLength + 1] = (byte)'"';
+                o.Advance(TimestampLength + 2);
+                break;
+            case Kind.Object:
+                o.WriteByte((byte)'{');
+                var members = ((JsonEncodedText Key, string Value)[])slot.Ref!;
+                for (var i = 0; i < members.Length; i++)
+                {
+                    o.Write(i > 0 ? ",\""u8 : "\""u8);
+                    o.Write(members[i].Key.EncodedUtf8Bytes);
+                    o.Write("\":"u8);
+                    if (members[i].Value is { } value)
+                    {
+                        JsonStrings.WriteText(ref o, value, _text);
+                    }
+                    else
+                    {
+                        // What Utf8JsonWriter.WriteString wrote for a null string.
+                        o.Write("null"u8);
+                    }
+                }
+
+                o.WriteByte((byte)'}');
                 break;
             default:
                 break;
         }
     }
+
+    private static void WriteEncoded(ref DocumentOutput o, JsonEncodedText value)
+    {
+        var bytes = value.EncodedUtf8Bytes;
+        var span = o.Free(bytes.Length + 2);
+        span[0] = (byte)'"';
+        bytes.CopyTo(span[1..]);
+        span[bytes.Length + 1] = (byte)'"';
+        o.Advance(bytes.Length + 2);
+    }
+
+    /// <summary>The value stored for <paramref name="field"/> as an object (tests compare the writer against Utf8JsonWriter with it).</summary>
+    internal object? ValueOf(DocumentField field)
+    {
+        var slot = _slots[(int)field];
+        return slot.Kind switch
+        {
+            Kind.None => null,
+            Kind.Utf8 => _bytes.AsSpan(slot.Start, slot.Length).ToArray(),
+            Kind.Text => (string)slot.Ref!,
+            Kind.Encoded => _encoded[(int)field],
+            Kind.EncodedArray => (JsonEncodedText[])slot.Ref!,
+            Kind.Long => slot.Long,
+            Kind.Double => BitConverter.Int64BitsToDouble(slot.Long),
+            Kind.Bool => slot.Long != 0,
+            Kind.Time => new DateTimeOffset(slot.Long, TimeSpan.FromMinutes(slot.Start)),
+            Kind.Object => ((JsonEncodedText Key, string Value)[])slot.Ref!,
+            _ => null,
+        };
+    }
+
+    // "-9223372036854775808"; JsonConstants.MaximumFormatDoubleLength, as Utf8JsonWriter reserves.
+    private const int MaxLongLength = 20;
+    private const int MaxDoubleLength = 128;
 
     /// <summary>Length of <c>yyyy-MM-ddTHH:mm:ss.fff±hh:mm</c>.</summary>
     internal const int TimestampLength = 29;

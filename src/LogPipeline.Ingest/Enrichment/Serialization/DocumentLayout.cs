@@ -11,8 +11,45 @@ internal static class DocumentLayout
     /// <summary>Op &gt;= 0: write field <c>Op</c> (a <see cref="DocumentField"/>); -1: open object <c>Name</c>; -2: close.</summary>
     public static readonly (int Op, JsonEncodedText Name)[] Program = Build();
 
+    /// <summary>
+    /// Per <see cref="Program"/> step, the bytes <see cref="DocumentBuilder"/> writes for it, compiled once: a field is
+    /// <c>,"name":</c>, an opener <c>,"name":{</c> (the first member of an object skips the leading comma), a close <c>}</c>.
+    /// </summary>
+    public static readonly byte[][] Templates = Compile(Program);
+
     public const int Open = -1;
     public const int Close = -2;
+
+    private static byte[][] Compile((int Op, JsonEncodedText Name)[] program)
+    {
+        var templates = new byte[program.Length][];
+        for (var i = 0; i < program.Length; i++)
+        {
+            var (op, name) = program[i];
+            if (op == Close)
+            {
+                templates[i] = "}"u8.ToArray();
+                continue;
+            }
+
+            // The names are encoded by JsonEncodedText, as Utf8JsonWriter would have written them.
+            var encoded = name.EncodedUtf8Bytes;
+            var template = new byte[encoded.Length + (op == Open ? 5 : 4)];
+            template[0] = (byte)',';
+            template[1] = (byte)'"';
+            encoded.CopyTo(template.AsSpan(2));
+            template[encoded.Length + 2] = (byte)'"';
+            template[encoded.Length + 3] = (byte)':';
+            if (op == Open)
+            {
+                template[^1] = (byte)'{';
+            }
+
+            templates[i] = template;
+        }
+
+        return templates;
+    }
 
     private static (int, JsonEncodedText)[] Build()
     {
