@@ -19,6 +19,9 @@ internal static class JsonStrings
     private static readonly SearchValues<byte> SafeBytes = SearchValues.Create(SafeAscii());
     private static readonly SearchValues<char> SafeChars = SearchValues.Create(Encoding.ASCII.GetString(SafeAscii()));
 
+    // Indexed by ASCII byte: what the encoder writes for it when it is not safe (empty for safe bytes).
+    private static readonly byte[][] AsciiEscapes = BuildAsciiEscapes();
+
     /// <summary>Room one more escaped scalar always needs (a supplementary character as two \u escapes).</summary>
     private const int MaxEscapedScalarBytes = 12;
 
@@ -36,11 +39,32 @@ internal static class JsonStrings
             return;
         }
 
-        var head = output.Free(first + 1);
-        head[0] = (byte)'"';
-        value[..first].CopyTo(head[1..]);
-        output.Advance(first + 1);
-        EncodeUtf8(ref output, value[first..]);
+        output.WriteByte((byte)'"');
+        while (first >= 0)
+        {
+            output.Write(value[..first]);
+            value = value[first..];
+            if (value[0] < 0x80)
+            {
+                // An ASCII character the encoder escapes (a log line's quotes): its escape, taken from the encoder once.
+                output.Write(AsciiEscapes[value[0]]);
+                value = value[1..];
+            }
+            else
+            {
+                // A run of non-ASCII bytes goes to the encoder whole. Cutting at ASCII bytes changes nothing: an ASCII
+                // byte is never part of a multi-byte sequence, valid or not, so the encoder sees the same scalars and
+                // replaces the same invalid bytes.
+                var end = value.IndexOfAnyInRange((byte)0, (byte)0x7F);
+                var run = end < 0 ? value : value[..end];
+                EncodeUtf8(ref output, run);
+                value = value[run.Length..];
+            }
+
+            first = value.IndexOfAnyExcept(SafeBytes);
+        }
+
+        output.Write(value);
         output.WriteByte((byte)'"');
     }
 
@@ -119,6 +143,25 @@ internal static class JsonStrings
                     throw new ArgumentException($"The encoder could not escape a UTF-8 value ({status}).", nameof(value));
             }
         }
+    }
+
+    private static byte[][] BuildAsciiEscapes()
+    {
+        var escapes = new byte[0x80][];
+        Span<byte> one = stackalloc byte[1];
+        Span<byte> escaped = stackalloc byte[MaxEscapedScalarBytes];
+        for (var b = 0; b < 0x80; b++)
+        {
+            one[0] = (byte)b;
+            if (Encoder.EncodeUtf8(one, escaped, out _, out var written, isFinalBlock: true) != OperationStatus.Done)
+            {
+                throw new InvalidOperationException($"The encoder could not escape 0x{b:X2}.");
+            }
+
+            escapes[b] = Encoder.FindFirstCharacterToEncodeUtf8(one) < 0 ? [] : escaped[..written].ToArray();
+        }
+
+        return escapes;
     }
 
     private static byte[] SafeAscii()
