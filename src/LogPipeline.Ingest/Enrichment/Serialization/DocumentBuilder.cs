@@ -19,6 +19,9 @@ public sealed class DocumentBuilder
     // Encoded values by field, read only where the field's slot says Kind.Encoded (Clear leaves stale ones behind).
     private readonly JsonEncodedText[] _encoded = new JsonEncodedText[DocumentFields.Names.Length];
     private readonly EscapedTextCache _text = new();
+
+    // The fields whose slot is set, so the writer skips an object with nothing inside in one test.
+    private FieldMask _set;
     private byte[] _bytes = new byte[4096];
     private int _used;
 
@@ -39,6 +42,7 @@ public sealed class DocumentBuilder
     public void Clear()
     {
         Array.Clear(_slots);
+        _set = default;
         _used = 0;
     }
 
@@ -73,7 +77,7 @@ public sealed class DocumentBuilder
             return;
         }
 
-        _slots[(int)field] = new Slot { Kind = Kind.Utf8, Start = _used, Length = length };
+        Store(field, new Slot { Kind = Kind.Utf8, Start = _used, Length = length });
         _used += length;
     }
 
@@ -81,38 +85,44 @@ public sealed class DocumentBuilder
     {
         if (!string.IsNullOrEmpty(text))
         {
-            _slots[(int)field] = new Slot { Kind = Kind.Text, Ref = text };
+            Store(field, new Slot { Kind = Kind.Text, Ref = text });
         }
     }
 
     public void Set(DocumentField field, JsonEncodedText text)
     {
         _encoded[(int)field] = text;
-        _slots[(int)field] = new Slot { Kind = Kind.Encoded };
+        Store(field, new Slot { Kind = Kind.Encoded });
     }
 
-    public void Set(DocumentField field, JsonEncodedText[] values) => _slots[(int)field] = new Slot { Kind = Kind.EncodedArray, Ref = values };
+    public void Set(DocumentField field, JsonEncodedText[] values) => Store(field, new Slot { Kind = Kind.EncodedArray, Ref = values });
 
-    public void Set(DocumentField field, long value) => _slots[(int)field] = new Slot { Kind = Kind.Long, Long = value };
+    public void Set(DocumentField field, long value) => Store(field, new Slot { Kind = Kind.Long, Long = value });
 
-    public void Set(DocumentField field, double value) => _slots[(int)field] = new Slot { Kind = Kind.Double, Long = BitConverter.DoubleToInt64Bits(value) };
+    public void Set(DocumentField field, double value) => Store(field, new Slot { Kind = Kind.Double, Long = BitConverter.DoubleToInt64Bits(value) });
 
-    public void Set(DocumentField field, bool value) => _slots[(int)field] = new Slot { Kind = Kind.Bool, Long = value ? 1 : 0 };
+    public void Set(DocumentField field, bool value) => Store(field, new Slot { Kind = Kind.Bool, Long = value ? 1 : 0 });
 
     // The clock time's ticks and the offset in minutes (a DateTimeOffset's whole state).
     public void Set(DocumentField field, DateTimeOffset value) =>
-        _slots[(int)field] = new Slot { Kind = Kind.Time, Long = value.Ticks, Start = (int)(value.Offset.Ticks / TimeSpan.TicksPerMinute) };
+        Store(field, new Slot { Kind = Kind.Time, Long = value.Ticks, Start = (int)(value.Offset.Ticks / TimeSpan.TicksPerMinute) });
 
     /// <summary>An object of string members whose names are not known in advance (pod labels); nothing when empty.</summary>
     public void Set(DocumentField field, (JsonEncodedText Key, string Value)[] members)
     {
         if (members.Length > 0)
         {
-            _slots[(int)field] = new Slot { Kind = Kind.Object, Ref = members };
+            Store(field, new Slot { Kind = Kind.Object, Ref = members });
         }
     }
 
     public bool IsSet(DocumentField field) => _slots[(int)field].Kind != Kind.None;
+
+    private void Store(DocumentField field, in Slot slot)
+    {
+        _slots[(int)field] = slot;
+        _set = _set.With((int)field);
+    }
 
     /// <summary>
     /// Writes the document as minified JSON into <paramref name="output"/>, byte for byte what Utf8JsonWriter wrote with
@@ -120,60 +130,64 @@ public sealed class DocumentBuilder
     /// </summary>
     public void WriteTo(IBufferWriter<byte> output)
     {
-        var program = DocumentLayout.Program;
-        var templates = DocumentLayout.Templates;
+        var ops = DocumentLayout.Ops;
         var o = new DocumentOutput(output);
-
-        // Objects are opened lazily, on their first set field, so an all-empty "user" never appears. The opened
-        // levels are always the outermost ones: "opened" of the "depth" pending ones are written.
-        Span<int> pending = stackalloc int[8];
-        var depth = 0;
-        var opened = 0;
 
         // True right after a '{': the next member's template is written without its leading comma.
         var first = true;
         o.WriteByte((byte)'{');
-        for (var i = 0; i < program.Length; i++)
+        for (var i = 0; i < ops.Length; i++)
         {
-            var op = program[i].Op;
-            if (op == DocumentLayout.Open)
+            var op = ops[i];
+            if (op >= 0)
             {
-                pending[depth++] = i;
-                continue;
-            }
-
-            if (op == DocumentLayout.Close)
-            {
-                depth--;
-                if (opened > depth)
+                ref readonly var slot = ref _slots[op];
+                if (slot.Kind == Kind.None)
                 {
-                    o.WriteByte((byte)'}');
-                    opened = depth;
-                    first = false;
+                    continue;
                 }
 
-                continue;
+                WriteTemplate(ref o, i, first);
+                first = false;
+                WriteValue(ref o, slot, op);
             }
-
-            ref readonly var slot = ref _slots[op];
-            if (slot.Kind == Kind.None)
+            else if (op == DocumentLayout.Open)
             {
-                continue;
-            }
+                // An object with no set field inside is not written at all (no empty "user": {}).
+                if (!_set.Overlaps(DocumentLayout.Inside[i]))
+                {
+                    i = DocumentLayout.Ends[i];
+                    continue;
+                }
 
-            for (; opened < depth; opened++)
-            {
-                o.Write(templates[pending[opened]].AsSpan(first ? 1 : 0));
+                WriteTemplate(ref o, i, first);
                 first = true;
             }
-
-            o.Write(templates[i].AsSpan(first ? 1 : 0));
-            first = false;
-            WriteValue(ref o, slot, op);
+            else
+            {
+                o.WriteByte((byte)'}');
+                first = false;
+            }
         }
 
         o.WriteByte((byte)'}');
         o.Flush();
+    }
+
+    private static void WriteTemplate(ref DocumentOutput o, int step, bool first)
+    {
+        var skip = first ? 1 : 0;
+        var length = DocumentLayout.TemplateLengths[step] - skip;
+        var template = DocumentLayout.Templates[step].AsSpan(skip);
+        if (length <= DocumentLayout.TemplatePadding)
+        {
+            // A fixed-size block copy (the padding is zeros, overwritten by what follows) instead of a sized copy call.
+            o.WritePadded(template[..DocumentLayout.TemplatePadding], length);
+        }
+        else
+        {
+            o.Write(template[..length]);
+        }
     }
 
     private void WriteValue(ref DocumentOutput o, in Slot slot, int field)

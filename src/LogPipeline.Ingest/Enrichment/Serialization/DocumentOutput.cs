@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.Intrinsics;
 
 namespace LogPipeline.Ingest.Enrichment.Serialization;
 
@@ -40,6 +41,17 @@ internal ref struct DocumentOutput
     {
         bytes.CopyTo(Free(bytes.Length));
         _used += bytes.Length;
+    }
+
+    /// <summary>
+    /// Copies all of <paramref name="block"/> (exactly 32 bytes) but keeps only its first <paramref name="length"/>:
+    /// one vector move instead of a copy call of a computed size. The bytes past <paramref name="length"/> are
+    /// overwritten by what follows or lie beyond what is committed.
+    /// </summary>
+    public void WritePadded(ReadOnlySpan<byte> block, int length)
+    {
+        Vector256.Create(block).CopyTo(Free(Vector256<byte>.Count));
+        _used += length;
     }
 
     public void WriteByte(byte value)
