@@ -315,7 +315,9 @@ public sealed class DocumentBuilder
     internal static void FormatTimestamp(DateTimeOffset value, Span<byte> destination)
     {
         var time = value.DateTime;
-        var year = time.Year;
+
+        // One date computation from the ticks for all three parts (each of Year, Month, Day would redo it).
+        var (year, month, day) = time;
         if ((uint)year > 9999 || destination.Length < TimestampLength)
         {
             throw new ArgumentOutOfRangeException(nameof(value));
@@ -323,9 +325,9 @@ public sealed class DocumentBuilder
 
         Digits4(destination, year);
         destination[4] = (byte)'-';
-        Digits2(destination[5..], time.Month);
+        Digits2(destination[5..], month);
         destination[7] = (byte)'-';
-        Digits2(destination[8..], time.Day);
+        Digits2(destination[8..], day);
         destination[10] = (byte)'T';
         Digits2(destination[11..], time.Hour);
         destination[13] = (byte)':';
