@@ -1,9 +1,7 @@
 using System.Buffers;
-using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
 using LogPipeline.Ingest.Enrichment.GeoIp;
@@ -38,6 +36,9 @@ public sealed class DocumentFactory : IDocumentFactory
 
     [ThreadStatic]
     private static PerThread? t_state;
+
+    /// <summary>The calling thread's builder as the last <see cref="TryCreate"/> on it left it (tests read the values back).</summary>
+    internal static DocumentBuilder? LastBuilder => t_state?.Builder;
 
     private readonly AccessLogFormat _format;
     private readonly GeoIpLookup _geo;
@@ -191,9 +192,7 @@ public sealed class DocumentFactory : IDocumentFactory
             b.Set(DocumentField.Tags, TagSets[(int)tags]);
         }
 
-        var writer = state.Writer(output);
-        b.WriteTo(writer);
-        writer.Flush();
+        b.WriteTo(output);
         if (record.Recovered != ParseRecovery.None)
         {
             _recovered?.Count(record.Recovered);
@@ -503,17 +502,8 @@ public sealed class DocumentFactory : IDocumentFactory
     }
 
     /// <summary>Buffers reused by one thread across calls (never shared).</summary>
-    [SuppressMessage("Reliability", "CA1001", Justification = "Lives as long as its thread; Utf8JsonWriter holds only managed buffers.")]
     private sealed class PerThread
     {
-        private static readonly JsonWriterOptions Options = new()
-        {
-            // The document goes to Elasticsearch, never into HTML: no need to \u-escape '<', '&' or non-ASCII.
-            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            SkipValidation = false,
-        };
-
-        private readonly Utf8JsonWriter _writer = new(new ArrayBufferWriter<byte>(1), Options);
         private byte[] _scratch = new byte[4096];
         private byte[] _decoded = new byte[1024];
         private readonly byte[] _client = new byte[64];
@@ -573,12 +563,6 @@ public sealed class DocumentFactory : IDocumentFactory
             }
 
             return _userAgentChars.AsSpan(0, System.Text.Encoding.UTF8.GetChars(userAgent, _userAgentChars));
-        }
-
-        public Utf8JsonWriter Writer(IBufferWriter<byte> output)
-        {
-            _writer.Reset(output);
-            return _writer;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Text.Json;
 
 namespace LogPipeline.Ingest.Enrichment.Serialization;
@@ -17,6 +18,10 @@ public sealed class DocumentBuilder
 
     // Encoded values by field, read only where the field's slot says Kind.Encoded (Clear leaves stale ones behind).
     private readonly JsonEncodedText[] _encoded = new JsonEncodedText[DocumentFields.Names.Length];
+    private readonly EscapedTextCache _text = new();
+
+    // The fields whose slot is set, so the writer skips an object with nothing inside in one test.
+    private FieldMask _set;
     private byte[] _bytes = new byte[4096];
     private int _used;
 
@@ -37,6 +42,7 @@ public sealed class DocumentBuilder
     public void Clear()
     {
         Array.Clear(_slots);
+        _set = default;
         _used = 0;
     }
 
@@ -71,7 +77,7 @@ public sealed class DocumentBuilder
             return;
         }
 
-        _slots[(int)field] = new Slot { Kind = Kind.Utf8, Start = _used, Length = length };
+        Store(field, new Slot { Kind = Kind.Utf8, Start = _used, Length = length });
         _used += length;
     }
 
@@ -79,140 +85,224 @@ public sealed class DocumentBuilder
     {
         if (!string.IsNullOrEmpty(text))
         {
-            _slots[(int)field] = new Slot { Kind = Kind.Text, Ref = text };
+            Store(field, new Slot { Kind = Kind.Text, Ref = text });
         }
     }
 
     public void Set(DocumentField field, JsonEncodedText text)
     {
         _encoded[(int)field] = text;
-        _slots[(int)field] = new Slot { Kind = Kind.Encoded };
+        Store(field, new Slot { Kind = Kind.Encoded });
     }
 
-    public void Set(DocumentField field, JsonEncodedText[] values) => _slots[(int)field] = new Slot { Kind = Kind.EncodedArray, Ref = values };
+    public void Set(DocumentField field, JsonEncodedText[] values) => Store(field, new Slot { Kind = Kind.EncodedArray, Ref = values });
 
-    public void Set(DocumentField field, long value) => _slots[(int)field] = new Slot { Kind = Kind.Long, Long = value };
+    public void Set(DocumentField field, long value) => Store(field, new Slot { Kind = Kind.Long, Long = value });
 
-    public void Set(DocumentField field, double value) => _slots[(int)field] = new Slot { Kind = Kind.Double, Long = BitConverter.DoubleToInt64Bits(value) };
+    public void Set(DocumentField field, double value) => Store(field, new Slot { Kind = Kind.Double, Long = BitConverter.DoubleToInt64Bits(value) });
 
-    public void Set(DocumentField field, bool value) => _slots[(int)field] = new Slot { Kind = Kind.Bool, Long = value ? 1 : 0 };
+    public void Set(DocumentField field, bool value) => Store(field, new Slot { Kind = Kind.Bool, Long = value ? 1 : 0 });
 
     // The clock time's ticks and the offset in minutes (a DateTimeOffset's whole state).
     public void Set(DocumentField field, DateTimeOffset value) =>
-        _slots[(int)field] = new Slot { Kind = Kind.Time, Long = value.Ticks, Start = (int)(value.Offset.Ticks / TimeSpan.TicksPerMinute) };
+        Store(field, new Slot { Kind = Kind.Time, Long = value.Ticks, Start = (int)(value.Offset.Ticks / TimeSpan.TicksPerMinute) });
 
     /// <summary>An object of string members whose names are not known in advance (pod labels); nothing when empty.</summary>
     public void Set(DocumentField field, (JsonEncodedText Key, string Value)[] members)
     {
         if (members.Length > 0)
         {
-            _slots[(int)field] = new Slot { Kind = Kind.Object, Ref = members };
+            Store(field, new Slot { Kind = Kind.Object, Ref = members });
         }
     }
 
     public bool IsSet(DocumentField field) => _slots[(int)field].Kind != Kind.None;
 
-    public void WriteTo(Utf8JsonWriter writer)
+    private void Store(DocumentField field, in Slot slot)
     {
-        var program = DocumentLayout.Program;
-
-        // Objects are opened lazily, on their first set field, so an all-empty "user" never appears.
-        Span<int> pending = stackalloc int[8];
-        Span<bool> opened = stackalloc bool[8];
-        var depth = 0;
-        writer.WriteStartObject();
-        for (var i = 0; i < program.Length; i++)
-        {
-            var (op, name) = program[i];
-            if (op == DocumentLayout.Open)
-            {
-                pending[depth] = i;
-                opened[depth] = false;
-                depth++;
-                continue;
-            }
-
-            if (op == DocumentLayout.Close)
-            {
-                depth--;
-                if (opened[depth])
-                {
-                    writer.WriteEndObject();
-                }
-
-                continue;
-            }
-
-            ref readonly var slot = ref _slots[op];
-            if (slot.Kind == Kind.None)
-            {
-                continue;
-            }
-
-            for (var d = 0; d < depth; d++)
-            {
-                if (!opened[d])
-                {
-                    writer.WriteStartObject(program[pending[d]].Name);
-                    opened[d] = true;
-                }
-            }
-
-            WriteValue(writer, name, slot, op);
-        }
-
-        writer.WriteEndObject();
+        _slots[(int)field] = slot;
+        _set = _set.With((int)field);
     }
 
-    private void WriteValue(Utf8JsonWriter writer, JsonEncodedText name, in Slot slot, int field)
+    /// <summary>
+    /// Writes the document as minified JSON into <paramref name="output"/>, byte for byte what Utf8JsonWriter wrote with
+    /// <see cref="JsonStrings.Encoder"/>: member names from <see cref="DocumentLayout.Templates"/>, values by kind.
+    /// </summary>
+    public void WriteTo(IBufferWriter<byte> output)
+    {
+        var ops = DocumentLayout.Ops;
+        var o = new DocumentOutput(output);
+
+        // True right after a '{': the next member's template is written without its leading comma.
+        var first = true;
+        o.WriteByte((byte)'{');
+        for (var i = 0; i < ops.Length; i++)
+        {
+            var op = ops[i];
+            if (op >= 0)
+            {
+                ref readonly var slot = ref _slots[op];
+                if (slot.Kind == Kind.None)
+                {
+                    continue;
+                }
+
+                WriteTemplate(ref o, i, first);
+                first = false;
+                WriteValue(ref o, slot, op);
+            }
+            else if (op == DocumentLayout.Open)
+            {
+                // An object with no set field inside is not written at all (no empty "user": {}).
+                if (!_set.Overlaps(DocumentLayout.Inside[i]))
+                {
+                    i = DocumentLayout.Ends[i];
+                    continue;
+                }
+
+                WriteTemplate(ref o, i, first);
+                first = true;
+            }
+            else
+            {
+                o.WriteByte((byte)'}');
+                first = false;
+            }
+        }
+
+        o.WriteByte((byte)'}');
+        o.Flush();
+    }
+
+    private static void WriteTemplate(ref DocumentOutput o, int step, bool first)
+    {
+        var skip = first ? 1 : 0;
+        var length = DocumentLayout.TemplateLengths[step] - skip;
+        var template = DocumentLayout.Templates[step].AsSpan(skip);
+        if (length <= DocumentLayout.TemplatePadding)
+        {
+            // A fixed-size block copy (the padding is zeros, overwritten by what follows) instead of a sized copy call.
+            o.WritePadded(template[..DocumentLayout.TemplatePadding], length);
+        }
+        else
+        {
+            o.Write(template[..length]);
+        }
+    }
+
+    private void WriteValue(ref DocumentOutput o, in Slot slot, int field)
     {
         switch (slot.Kind)
         {
             case Kind.Utf8:
-                writer.WriteString(name, _bytes.AsSpan(slot.Start, slot.Length));
+                JsonStrings.WriteUtf8(ref o, _bytes.AsSpan(slot.Start, slot.Length));
                 break;
             case Kind.Text:
-                writer.WriteString(name, (string)slot.Ref!);
+                JsonStrings.WriteText(ref o, (string)slot.Ref!, _text);
                 break;
             case Kind.Encoded:
-                writer.WriteString(name, _encoded[field]);
+                WriteEncoded(ref o, _encoded[field]);
                 break;
             case Kind.EncodedArray:
-                writer.WriteStartArray(name);
-                foreach (var value in (JsonEncodedText[])slot.Ref!)
+                o.WriteByte((byte)'[');
+                var values = (JsonEncodedText[])slot.Ref!;
+                for (var i = 0; i < values.Length; i++)
                 {
-                    writer.WriteStringValue(value);
+                    if (i > 0)
+                    {
+                        o.WriteByte((byte)',');
+                    }
+
+                    WriteEncoded(ref o, values[i]);
                 }
 
-                writer.WriteEndArray();
+                o.WriteByte((byte)']');
                 break;
             case Kind.Long:
-                writer.WriteNumber(name, slot.Long);
+                Utf8Formatter.TryFormat(slot.Long, o.Free(MaxLongLength), out var longLength);
+                o.Advance(longLength);
                 break;
             case Kind.Double:
-                writer.WriteNumber(name, BitConverter.Int64BitsToDouble(slot.Long));
-                break;
-            case Kind.Bool:
-                writer.WriteBoolean(name, slot.Long != 0);
-                break;
-            case Kind.Time:
-                Span<byte> buffer = stackalloc byte[TimestampLength];
-                FormatTimestamp(new DateTimeOffset(slot.Long, TimeSpan.FromMinutes(slot.Start)), buffer);
-                writer.WriteString(name, buffer);
-                break;
-            case Kind.Object:
-                writer.WriteStartObject(name);
-                foreach (var (key, value) in ((JsonEncodedText Key, string Value)[])slot.Ref!)
+                var number = BitConverter.Int64BitsToDouble(slot.Long);
+                if (!double.IsFinite(number))
                 {
-                    writer.WriteString(key, value);
+                    // Utf8JsonWriter refuses these too: JSON has no NaN or infinity.
+                    throw new ArgumentException($"{DocumentFields.Names[field]} is not a finite number.", nameof(slot));
                 }
 
-                writer.WriteEndObject();
+                // Utf8Formatter's default is the shortest round-trippable form, what Utf8JsonWriter writes.
+                Utf8Formatter.TryFormat(number, o.Free(MaxDoubleLength), out var doubleLength);
+                o.Advance(doubleLength);
+                break;
+            case Kind.Bool:
+                o.Write(slot.Long != 0 ? "true"u8 : "false"u8);
+                break;
+            case Kind.Time:
+                var time = o.Free(TimestampLength + 2);
+                time[0] = (byte)'"';
+                FormatTimestamp(new DateTimeOffset(slot.Long, TimeSpan.FromMinutes(slot.Start)), time[1..]);
+                time[TimestampLength + 1] = (byte)'"';
+                o.Advance(TimestampLength + 2);
+                break;
+            case Kind.Object:
+                o.WriteByte((byte)'{');
+                var members = ((JsonEncodedText Key, string Value)[])slot.Ref!;
+                for (var i = 0; i < members.Length; i++)
+                {
+                    o.Write(i > 0 ? ",\""u8 : "\""u8);
+                    o.Write(members[i].Key.EncodedUtf8Bytes);
+                    o.Write("\":"u8);
+                    if (members[i].Value is { } value)
+                    {
+                        JsonStrings.WriteText(ref o, value, _text);
+                    }
+                    else
+                    {
+                        // What Utf8JsonWriter.WriteString wrote for a null string.
+                        o.Write("null"u8);
+                    }
+                }
+
+                o.WriteByte((byte)'}');
                 break;
             default:
                 break;
         }
     }
+
+    private static void WriteEncoded(ref DocumentOutput o, JsonEncodedText value)
+    {
+        var bytes = value.EncodedUtf8Bytes;
+        var span = o.Free(bytes.Length + 2);
+        span[0] = (byte)'"';
+        bytes.CopyTo(span[1..]);
+        span[bytes.Length + 1] = (byte)'"';
+        o.Advance(bytes.Length + 2);
+    }
+
+    /// <summary>The value stored for <paramref name="field"/> as an object (tests compare the writer against Utf8JsonWriter with it).</summary>
+    internal object? ValueOf(DocumentField field)
+    {
+        var slot = _slots[(int)field];
+        return slot.Kind switch
+        {
+            Kind.None => null,
+            Kind.Utf8 => _bytes.AsSpan(slot.Start, slot.Length).ToArray(),
+            Kind.Text => (string)slot.Ref!,
+            Kind.Encoded => _encoded[(int)field],
+            Kind.EncodedArray => (JsonEncodedText[])slot.Ref!,
+            Kind.Long => slot.Long,
+            Kind.Double => BitConverter.Int64BitsToDouble(slot.Long),
+            Kind.Bool => slot.Long != 0,
+            Kind.Time => new DateTimeOffset(slot.Long, TimeSpan.FromMinutes(slot.Start)),
+            Kind.Object => ((JsonEncodedText Key, string Value)[])slot.Ref!,
+            _ => null,
+        };
+    }
+
+    // "-9223372036854775808"; JsonConstants.MaximumFormatDoubleLength, as Utf8JsonWriter reserves.
+    private const int MaxLongLength = 20;
+    private const int MaxDoubleLength = 128;
 
     /// <summary>Length of <c>yyyy-MM-ddTHH:mm:ss.fff±hh:mm</c>.</summary>
     internal const int TimestampLength = 29;
@@ -225,7 +315,9 @@ public sealed class DocumentBuilder
     internal static void FormatTimestamp(DateTimeOffset value, Span<byte> destination)
     {
         var time = value.DateTime;
-        var year = time.Year;
+
+        // One date computation from the ticks for all three parts (each of Year, Month, Day would redo it).
+        var (year, month, day) = time;
         if ((uint)year > 9999 || destination.Length < TimestampLength)
         {
             throw new ArgumentOutOfRangeException(nameof(value));
@@ -233,9 +325,9 @@ public sealed class DocumentBuilder
 
         Digits4(destination, year);
         destination[4] = (byte)'-';
-        Digits2(destination[5..], time.Month);
+        Digits2(destination[5..], month);
         destination[7] = (byte)'-';
-        Digits2(destination[8..], time.Day);
+        Digits2(destination[8..], day);
         destination[10] = (byte)'T';
         Digits2(destination[11..], time.Hour);
         destination[13] = (byte)':';
