@@ -15,21 +15,20 @@ namespace LogPipeline.Ingest.Enrichment.UserAgents;
 internal sealed class RegexPromoter
 {
     /// <summary>
-    /// Interpreted time (first run excluded) after which a rule is compiled: about what compiling and JIT-ing one
-    /// regex costs (a few milliseconds of CPU, once per process). Compiling when the interpreted time spent reaches the
-    /// compile cost never spends more than twice the cheaper of the two choices, whatever the traffic does next — a
-    /// rule that stops being reached after its compile wasted at most what it had already cost, and one that keeps
-    /// being reached is compiled early in its life. Rules reached only while a cache warms up (hundreds of distinct
-    /// user agents, each seen once and then cached) therefore mostly stay interpreted.
+    /// Interpreted time (first run excluded) after which a rule is compiled. Compiling and JIT-ing one regex costs a
+    /// few milliseconds of CPU, once per process; compiling when the interpreted time spent reaches a fraction of that
+    /// bounds what a wrong guess costs (a rule that stops being reached after its compile wasted a few times what it
+    /// had already cost) while a rule that keeps being reached is compiled early in its life. Rules reached only while
+    /// a cache warms up (hundreds of distinct user agents, each seen once and then cached) mostly stay interpreted.
     /// </summary>
-    public static readonly long DefaultAfterTicks = Stopwatch.Frequency * 3 / 1000;
+    public static readonly long DefaultAfterTicks = Stopwatch.Frequency / 1000;
 
     /// <summary>
     /// Interpreted runs after which a rule is compiled whatever its time. Each run is a distinct user agent (the cache
     /// answers repeats) that the prefilter let through: a rule this many new user agents have reached is one a stream
     /// of new ones keeps reaching, even when each run is cheap.
     /// </summary>
-    public const int DefaultAfterRuns = 256;
+    public const int DefaultAfterRuns = 64;
 
     private readonly int _afterRuns;
     private readonly long _afterTicks;
