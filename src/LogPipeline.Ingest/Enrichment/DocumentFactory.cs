@@ -363,22 +363,35 @@ public sealed class DocumentFactory : IDocumentFactory
     /// Visitor key, human/bot and device type (docs/ingest.md "Visitor fields"), from what AddClient and AddUserAgent
     /// left in <paramref name="state"/>; on every document, also those without a user agent or a timestamp.
     /// </summary>
-    private static void AddVisitor(DocumentBuilder b, PerThread state, DateTimeOffset timestamp, UserAgentInfo? info)
+    private void AddVisitor(DocumentBuilder b, PerThread state, DateTimeOffset timestamp, UserAgentInfo? info)
     {
         var userAgent = state.UserAgent;
         var key = b.Reserve(VisitorKey.Length);
-        state.VisitorKeys.Write(state.Client, timestamp, userAgent, key);
+        VisitorKey.Write(state.Client, timestamp, userAgent, key);
         b.Commit(DocumentField.LogPipelineVisitorId, VisitorKey.Length);
 
-        var chars = state.UserAgentChars(userAgent);
-        var bot = BotClassifier.Classify(chars, info);
+        // The parser classified the string it parsed (and cached the answer); a user agent cut at UserAgent:MaxLength
+        // and an absent one are classified here, on the whole string as decoded.
+        BotReason bot;
+        DeviceType deviceType;
+        if (info is not null && userAgent.Length <= _userAgents.MaxLength)
+        {
+            (bot, deviceType) = (info.Bot, info.DeviceType);
+        }
+        else
+        {
+            var chars = state.UserAgentChars(userAgent);
+            bot = BotClassifier.Classify(chars, info);
+            deviceType = DeviceTypes.Classify(info, bot, chars);
+        }
+
         b.Set(DocumentField.LogPipelineVisitorType, bot == BotReason.None ? Human : Bot);
         if (bot != BotReason.None)
         {
             b.Set(DocumentField.LogPipelineVisitorBotReason, BotReasons[(int)bot]);
         }
 
-        b.Set(DocumentField.LogPipelineUserAgentDeviceType, DeviceTypeNames[(int)DeviceTypes.Classify(info, bot, chars)]);
+        b.Set(DocumentField.LogPipelineUserAgentDeviceType, DeviceTypeNames[(int)deviceType]);
     }
 
     /// <summary>url.path: nginx escapes undone, then percent-decoded (<see cref="PercentDecoding"/>); url.original stays raw.</summary>
@@ -511,8 +524,6 @@ public sealed class DocumentFactory : IDocumentFactory
         private char[] _userAgentChars = new char[512];
 
         public DocumentBuilder Builder { get; } = new();
-
-        public VisitorKeyCache VisitorKeys { get; } = new();
 
         public Span<byte> Scratch(int length)
         {

@@ -1,4 +1,4 @@
-using LogPipeline.Ingest.Enrichment.Visitors;
+using LogPipeline.Ingest.Enrichment.UserAgents;
 
 namespace LogPipeline.Ingest.Tests.Enrichment;
 

@@ -154,6 +154,33 @@ public sealed class UserAgentParserTests
     }
 
     [Fact]
+    public void A_cached_result_carries_the_bot_rule_and_device_type_of_its_user_agent()
+    {
+        var parser = new UserAgentParser(TestData.RegexesPath, 256L * 1024 * 1024, 512, TestData.UnhurriedMatchTimeout);
+        IEnumerable<string> special = ["", " ", "-", "curl/8.5.0", "CUBOT P30", "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "some-monitor-bot"];
+        var agents = special.Concat(UapConformance.AllUserAgents()).Distinct(StringComparer.Ordinal).ToList();
+        var bots = new HashSet<BotReason>();
+        var types = new HashSet<DeviceType>();
+        foreach (var ua in agents)
+        {
+            var info = parser.Parse(ua.AsSpan());
+            var parsed = ua.Length > 512 ? ua[..512] : ua;
+            var bot = BotClassifier.Classify(parsed, info);
+            Assert.True(bot == info.Bot, $"bot {info.Bot}, classifier {bot} for '{ua}'");
+            var type = DeviceTypes.Classify(info, bot, parsed);
+            Assert.True(type == info.DeviceType, $"device type {info.DeviceType}, classifier {type} for '{ua}'");
+            bots.Add(info.Bot);
+            types.Add(info.DeviceType);
+
+            // The answer comes from the cache from now on, with both fields.
+            Assert.Same(info, parser.Parse(ua.AsSpan()));
+        }
+
+        Assert.Equal(Enum.GetValues<BotReason>().Length, bots.Count);
+        Assert.Equal(Enum.GetValues<DeviceType>().Length, types.Count);
+    }
+
+    [Fact]
     public void The_entry_estimate_counts_the_key_and_every_result_string()
     {
         var key = new string('x', 100);

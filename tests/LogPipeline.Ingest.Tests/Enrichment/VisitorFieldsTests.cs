@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 using System.Text.Json.Nodes;
 using LogPipeline.Hosting.Metrics;
@@ -38,8 +38,9 @@ public sealed class VisitorFieldsTests
         return node?.ToString();
     }
 
-    private static string Sha(string input) =>
-        Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(input))).Replace('+', '-').Replace('/', '_')[..22];
+    /// <summary>The documented rule, built independently of VisitorKey: base64url(XxHash128(UTF-8 input)), no padding.</summary>
+    private static string Key(string input) =>
+        Convert.ToBase64String(XxHash128.Hash(Encoding.UTF8.GetBytes(input))).Replace('+', '-').Replace('/', '_').TrimEnd('=');
 
     [Fact]
     public void Visitor_key_uses_the_day_as_written_in_the_line_not_the_utc_day()
@@ -47,7 +48,7 @@ public sealed class VisitorFieldsTests
         // 23:30 at -0500 is already the next day in UTC; the visitor's day is the line's own.
         var document = Create(Factory(), $"8.8.8.8 - - [31/Dec/2023:23:30:00 -0500] \"GET / HTTP/1.1\" 200 1 \"-\" \"{Chrome}\"");
 
-        Assert.Equal(Sha($"8.8.8.8\n2023-12-31\n{Chrome}"), Field(document, "logpipeline.visitor.id"));
+        Assert.Equal(Key($"8.8.8.8\n2023-12-31\n{Chrome}"), Field(document, "logpipeline.visitor.id"));
         Assert.Equal(VisitorKey.Compute("8.8.8.8", new DateTimeOffset(2023, 12, 31, 23, 30, 0, TimeSpan.FromHours(-5)), Chrome), Field(document, "logpipeline.visitor.id"));
     }
 
@@ -74,7 +75,7 @@ public sealed class VisitorFieldsTests
         var document = Create(factory, $"10.0.0.5 - - [02/Jan/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"{Chrome}\" \"203.0.113.9, 10.0.0.1\"");
 
         Assert.Equal("203.0.113.9", Field(document, "source.ip"));
-        Assert.Equal(Sha($"203.0.113.9\n2024-01-02\n{Chrome}"), Field(document, "logpipeline.visitor.id"));
+        Assert.Equal(Key($"203.0.113.9\n2024-01-02\n{Chrome}"), Field(document, "logpipeline.visitor.id"));
     }
 
     [Theory]
@@ -82,6 +83,8 @@ public sealed class VisitorFieldsTests
     [InlineData("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)", "bot", "uap-spider", "bot")]
     [InlineData("python-requests/2.31.0", "bot", "crawler-token", "bot")]
     [InlineData("-", "bot", "empty-user-agent", "bot")]
+    [InlineData("", "bot", "empty-user-agent", "bot")]
+    [InlineData("   ", "bot", "empty-user-agent", "bot")]
     [InlineData("Mozilla/5.0 (iPad; CPU OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Mobile/15E148 Safari/604.1", "human", null, "tablet")]
     public void Every_document_says_human_or_bot_why_and_its_device_type(string userAgent, string type, string? reason, string device)
     {
@@ -94,11 +97,33 @@ public sealed class VisitorFieldsTests
     }
 
     [Fact]
+    public void A_user_agent_longer_than_the_parsed_prefix_is_classified_on_the_whole_string()
+    {
+        // Both share their first 512 bytes, so the parser answers both from one cached entry; the crawler token after
+        // the cut still makes the second a bot, as the rule reads the whole user agent.
+        var browser = Chrome + " " + new string('x', 600);
+        var tool = browser + " python-requests/2.31.0";
+        var factory = Factory();
+        string Line(string ua) => $"8.8.8.8 - - [02/Jan/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"{ua}\"";
+
+        var human = Create(factory, Line(browser));
+        var bot = Create(factory, Line(tool));
+
+        Assert.Equal("human", Field(human, "logpipeline.visitor.type"));
+        Assert.Equal("desktop", Field(human, "logpipeline.user_agent.device.type"));
+        Assert.Equal("bot", Field(bot, "logpipeline.visitor.type"));
+        Assert.Equal("crawler-token", Field(bot, "logpipeline.visitor.bot_reason"));
+        Assert.Equal("bot", Field(bot, "logpipeline.user_agent.device.type"));
+        Assert.Equal(Field(human, "user_agent.name"), Field(bot, "user_agent.name"));
+        Assert.Equal(Key($"8.8.8.8\n2024-01-02\n{tool}"), Field(bot, "logpipeline.visitor.id"));
+    }
+
+    [Fact]
     public void Without_a_user_agent_the_key_hashes_an_empty_agent()
     {
         var document = Create(Factory(), "8.8.8.8 - - [02/Jan/2024:08:00:00 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"-\"");
 
-        Assert.Equal(Sha("8.8.8.8\n2024-01-02\n"), Field(document, "logpipeline.visitor.id"));
+        Assert.Equal(Key("8.8.8.8\n2024-01-02\n"), Field(document, "logpipeline.visitor.id"));
     }
 
     [Theory]

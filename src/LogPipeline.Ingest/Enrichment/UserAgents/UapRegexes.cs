@@ -72,7 +72,6 @@ internal sealed class UapRegexes
         }
 
         _triggered = [.. byAtom.SelectMany(rules => rules)];
-        WarmUpSamples = [.. atoms.Select(WarmUpSample)];
     }
 
     /// <summary>The three lists concatenated: a rule's <see cref="UapRule.Index"/> is its position here.</summary>
@@ -80,9 +79,6 @@ internal sealed class UapRegexes
 
     /// <summary>ulongs needed for a rule bit set.</summary>
     public int RuleWords { get; }
-
-    /// <summary>Per rule, a string that exercises its compiled regex once (so the JIT runs off the hot path).</summary>
-    public string[] WarmUpSamples { get; }
 
     /// <summary>
     /// Scans <paramref name="text"/> once: sets the atoms found in <paramref name="found"/> and, in
@@ -111,9 +107,6 @@ internal sealed class UapRegexes
             }
         }
     }
-
-    private static string WarmUpSample(string[][] clauses) =>
-        "Mozilla/5.0 (Linux; Android 10; K) " + string.Join(' ', clauses.Select(c => c[0])) + "/1.0 (compatible)";
 
     public UapRule[] UserAgents { get; }
 

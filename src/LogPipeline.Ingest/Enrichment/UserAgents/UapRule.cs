@@ -7,20 +7,13 @@ namespace LogPipeline.Ingest.Enrichment.UserAgents;
 /// <summary>
 /// One uap-core parser entry: a regex and up to five replacements ($1…$9 substituted). The regex starts interpreted
 /// (construction stays cheap) and is replaced by a <see cref="RegexOptions.Compiled"/> one built off the hot path by
-/// <see cref="RegexPromoter"/>: every rule is queued for that at construction, and a rule whose interpreting has
-/// cost more than compiling would jumps the queue. Both engines are .NET's backtracking engine, so the answers are
-/// the same; any thread may match, the swap is one volatile write.
+/// <see cref="RegexPromoter"/> once the traffic has run it often or long enough (<see cref="RegexPromoter.Wants"/>):
+/// the prefilter runs a rule only when the user agent holds its required literals, so the rules a site's traffic
+/// never reaches are never compiled. Both engines are .NET's backtracking engine, so the answers are the same; any
+/// thread may match, the swap is one volatile write.
 /// </summary>
 internal sealed class UapRule
 {
-    /// <summary>
-    /// Interpreted time after which the rule is compiled. Compiling and JIT-ing one regex costs around a millisecond
-    /// of CPU, once per process, while a rule that has run this long keeps running for the worker's lifetime: a
-    /// quarter of that cost is where the few rules that dominate a bot-heavy mix get compiled within the first
-    /// thousand or so new user agents, and rules that ran once or twice never are.
-    /// </summary>
-    private static readonly long PromoteAfterTicks = Stopwatch.Frequency / 4000;
-
     private readonly string?[] _replacements;
 
     /// <summary>Prefilter clauses as atom ids: the rule can only match when every clause has one atom found.</summary>
@@ -28,10 +21,11 @@ internal sealed class UapRule
 
     private Regex _regex;
 
-    /// <summary>Time spent interpreting; updated without atomics by any thread (a lost update only delays promotion).</summary>
+    /// <summary>Time spent and runs made interpreting; updated without atomics by any thread (a lost update only delays promotion).</summary>
     private long _interpretedTicks;
+    private int _interpretedRuns;
 
-    /// <summary>0 = not queued, 1 = queued in the background order, 2 = queued as hot (or compiled).</summary>
+    /// <summary>0 = interpreted, 1 = queued for compilation (or compiled).</summary>
     private int _promotion;
 
     public UapRule(Regex regex, string?[] replacements)
@@ -47,7 +41,7 @@ internal sealed class UapRule
 
     public bool IsCompiled => (Regex.Options & RegexOptions.Compiled) != 0;
 
-    /// <summary>Runs the regex; with a promoter, the rule asks to be compiled once interpreting it has cost enough.</summary>
+    /// <summary>Runs the regex; with a promoter, the rule asks to be compiled once it has run interpreted often or long enough.</summary>
     public Match Match(string input, RegexPromoter? promoter)
     {
         var regex = Regex;
@@ -56,26 +50,31 @@ internal sealed class UapRule
             return regex.Match(input);
         }
 
-        var start = Stopwatch.GetTimestamp();
+        // The first run is not timed: it also pays one-time costs (the regex's runner is created, shared interpreter
+        // code may still be JIT-ed) that say nothing about what the rule will cost from then on.
+        var start = _interpretedRuns == 0 ? 0 : Stopwatch.GetTimestamp();
         try
         {
             return regex.Match(input);
         }
         finally
         {
-            _interpretedTicks += Stopwatch.GetTimestamp() - start;
-            if (_interpretedTicks >= PromoteAfterTicks && Volatile.Read(ref _promotion) != 2 && Interlocked.Exchange(ref _promotion, 2) != 2)
+            if (start != 0)
+            {
+                _interpretedTicks += Stopwatch.GetTimestamp() - start;
+            }
+
+            _interpretedRuns++;
+            if (promoter.Wants(_interpretedRuns, _interpretedTicks)
+                && Volatile.Read(ref _promotion) == 0 && Interlocked.Exchange(ref _promotion, 1) == 0)
             {
                 promoter.Enqueue(this, input);
             }
         }
     }
 
-    /// <summary>Marks the rule as queued in the background order; false when it already is (or was queued as hot).</summary>
-    internal bool TryQueueInBackground() => Interlocked.CompareExchange(ref _promotion, 1, 0) == 0;
-
     /// <summary>Builds the compiled regex, runs it once on <paramref name="sample"/> so its code is JIT-ed here, then swaps it in.</summary>
-    /// <returns>false when the regex was already compiled (queued both in the background order and as hot).</returns>
+    /// <returns>false when the regex was already compiled.</returns>
     internal bool Promote(string sample)
     {
         var current = Regex;

@@ -9,7 +9,8 @@ namespace LogPipeline.Ingest.Enrichment.UserAgents;
 /// "Other" when nothing matches), with a bounded cache in front because user agents repeat. A never-seen user agent
 /// is scanned once for every rule's required literals (<see cref="RegexAtoms"/>, <see cref="AtomScanner"/>), which
 /// yields the set of rules that can match (<see cref="UapRegexes.Candidates"/>); only those run, in the list's order,
-/// so the first match is the one a full walk finds. Every rule's regex is compiled in the background after construction.
+/// so the first match is the one a full walk finds. A rule's regex is compiled in the background once the traffic
+/// has run it often enough (<see cref="RegexPromoter"/>); the rest stay interpreted.
 /// Thread-safe: the rules and the scanner are immutable (a rule's regex is swapped atomically when compiled), the
 /// cache is concurrent and shared by every processing thread (one parser per worker process). The cache is bounded by
 /// estimated bytes (<see cref="EstimatedBytes"/>), so a storm of unique user agents costs the cold parse of each and
@@ -35,34 +36,30 @@ public sealed class UserAgentParser
     {
     }
 
-    /// <summary><paramref name="prefilter"/> false: every rule's regex is tried in order (the reference the prefilter is tested against).</summary>
-    internal UserAgentParser(string regexesPath, long cacheBytes, int maxLength, TimeSpan? matchTimeout, bool prefilter, UserAgentCacheMetrics? metrics = null)
+    /// <summary>
+    /// <paramref name="prefilter"/> false: every rule's regex is tried in order (the reference the prefilter is tested
+    /// against, never compiled); <paramref name="promoter"/>: when to compile a rule (null: <see cref="RegexPromoter"/>'s defaults).
+    /// </summary>
+    internal UserAgentParser(
+        string regexesPath, long cacheBytes, int maxLength, TimeSpan? matchTimeout, bool prefilter, UserAgentCacheMetrics? metrics = null, RegexPromoter? promoter = null)
     {
         _regexes = UapRegexes.Load(regexesPath, matchTimeout ?? TimeSpan.FromMilliseconds(250));
         _cache = new BoundedCache<UserAgentInfo>(cacheBytes, EstimatedBytes);
         _metrics = metrics;
         _maxLength = maxLength;
         _prefilter = prefilter;
-        _promoter = prefilter ? new RegexPromoter() : null;
-        _promoter?.CompileInBackground(CompileOrder(_regexes));
-    }
-
-    /// <summary>
-    /// Rules that run on every user agent (no required atom) first, then the three lists interleaved by position:
-    /// the top of each list (bots, common browsers) is what a fresh worker's first user agents mostly reach.
-    /// </summary>
-    private static IEnumerable<(UapRule Rule, string Sample)> CompileOrder(UapRegexes regexes)
-    {
-        UapRule[][] lists = [regexes.UserAgents, regexes.OperatingSystems, regexes.Devices];
-        var ordered = lists
-            .SelectMany(list => list.Select((rule, position) => (rule, position)))
-            .OrderBy(r => r.rule.AlwaysCandidate ? 0 : 1)
-            .ThenBy(r => r.position);
-        return ordered.Select(r => (r.rule, regexes.WarmUpSamples[r.rule.Index]));
+        _promoter = prefilter ? promoter ?? new RegexPromoter() : null;
     }
 
     /// <summary>Regex evaluations abandoned on the match timeout (each counts as "no match" for that entry).</summary>
     public long Timeouts => Interlocked.Read(ref _timeouts);
+
+    /// <summary>
+    /// Longest user agent parsed (UserAgent:MaxLength, in UTF-8 bytes for <see cref="Parse(ReadOnlySpan{byte})"/>):
+    /// a longer one's result, <see cref="UserAgentInfo.Bot"/> and <see cref="UserAgentInfo.DeviceType"/> included,
+    /// is that of its first <see cref="MaxLength"/> bytes.
+    /// </summary>
+    public int MaxLength => _maxLength;
 
     public int CachedCount => _cache.Count;
 
@@ -78,7 +75,7 @@ public sealed class UserAgentParser
 
     internal IEnumerable<UapRule> Rules => _regexes.UserAgents.Concat(_regexes.OperatingSystems).Concat(_regexes.Devices);
 
-    /// <summary>Hot rules compiled in the background (none for the reference engine, which stays as uap-core's spec reads).</summary>
+    /// <summary>Compiles the rules the traffic uses (none for the reference engine, which stays as uap-core's spec reads).</summary>
     internal RegexPromoter? Promoter => _promoter;
 
     /// <summary>Parses a UTF-8 user agent (already unescaped); cached, allocation-free on a hit.</summary>
@@ -130,8 +127,8 @@ public sealed class UserAgentParser
         + StringBytes(info.Name) + StringBytes(info.Version) + StringBytes(info.OsName) + StringBytes(info.OsVersion)
         + StringBytes(info.OsFull) + StringBytes(info.DeviceName) + StringBytes(info.DeviceBrand) + StringBytes(info.DeviceModel);
 
-    // Object header + method table (16) + 8 references.
-    private const long UserAgentInfoBytes = 16 + (8 * 8);
+    // Object header + method table (16) + 8 references + 2 enums.
+    private const long UserAgentInfoBytes = 16 + (8 * 8) + (2 * 4);
 
     // ConcurrentDictionary node (header, key, value, next, hash) and its bucket slot.
     private const long DictionaryNodeBytes = 48 + 8;
@@ -145,7 +142,9 @@ public sealed class UserAgentParser
         Span<ulong> found = stackalloc ulong[_regexes.Scanner.Words];
         Span<ulong> candidates = stackalloc ulong[_regexes.RuleWords];
         Scan(userAgent, found, candidates);
-        return ToInfo(ParseUserAgent(userAgent, found, candidates), ParseOs(userAgent, found, candidates), ParseDevice(userAgent, found, candidates));
+        var info = ToInfo(ParseUserAgent(userAgent, found, candidates), ParseOs(userAgent, found, candidates), ParseDevice(userAgent, found, candidates));
+        var bot = BotClassifier.Classify(userAgent, info);
+        return info with { Bot = bot, DeviceType = DeviceTypes.Classify(info, bot, userAgent) };
     }
 
     /// <summary>The uap-core "user_agent" result (uncached; for tests and the uap fixtures).</summary>
@@ -198,10 +197,6 @@ public sealed class UserAgentParser
             ? new UapDevice(rule.Value(m, 0, 1) ?? Other, rule.Value(m, 1, int.MaxValue), rule.Value(m, 2, 1))
             : new UapDevice(Other, null, null);
 
-    /// <summary>
-    /// uap-core's first-match rule over the list in its order; the prefilter only skips rules whose required atoms
-    /// are absent (they cannot match), so the first rule that matches is the same one a full walk finds.
-    /// </summary>
     /// <summary>
     /// uap-core's first-match rule over the list in its order; the prefilter only skips rules whose required atoms
     /// are absent (they cannot match), so the first rule that matches is the same one a full walk finds.

@@ -1,16 +1,21 @@
 using System.Buffers;
-using LogPipeline.Contracts;
+using System.Buffers.Text;
+using System.IO.Hashing;
 
 namespace LogPipeline.Ingest.Enrichment.Visitors;
 
 /// <summary>
-/// <c>logpipeline.visitor.id</c>: base64url(SHA-256(client ip '\n' yyyy-MM-dd '\n' user agent))[..22], the date being
-/// the request's calendar day in the offset the log line was written in. The same key GoAccess counts unique visitors
-/// by (IP + date + user agent), so a cardinality over it equals GoAccess's "visitors". Pure and thread-safe.
+/// <c>logpipeline.visitor.id</c>: base64url(XxHash128(client ip '\n' yyyy-MM-dd '\n' user agent)), 22 characters,
+/// the date being the request's calendar day in the offset the log line was written in. The same key GoAccess counts
+/// unique visitors by (IP + date + user agent), so a cardinality over it equals GoAccess's "visitors". A counting key,
+/// not a secret or an integrity check, so a non-cryptographic hash is enough, at a small fraction of SHA-256's cost per
+/// event (docs/decisions/0018-visitor-key-hash.md). Pure and thread-safe.
 /// </summary>
 public static class VisitorKey
 {
-    public const int Length = DocumentId.Length;
+    /// <summary>Characters of the key: 128 bits in unpadded base64url.</summary>
+    public const int Length = 22;
+    private const int HashBytes = 16;
     private const int DateLength = 10;
 
     /// <summary>
@@ -51,8 +56,13 @@ public static class VisitorKey
         userAgent.CopyTo(input[at..]);
     }
 
-    /// <summary>The key of a built input.</summary>
-    public static void Hash(ReadOnlySpan<byte> input, Span<byte> destination) => DocumentId.Encode(input, destination);
+    /// <summary>The key of a built input (seed 0; XxHash128's canonical big-endian bytes, base64url without padding).</summary>
+    public static void Hash(ReadOnlySpan<byte> input, Span<byte> destination)
+    {
+        Span<byte> hash = stackalloc byte[HashBytes];
+        XxHash128.Hash(input, hash);
+        Base64Url.EncodeToUtf8(hash, destination[..Length]);
+    }
 
     /// <summary>Convenience for tests and tools: the key as a string.</summary>
     public static string Compute(string clientIp, DateTimeOffset timestamp, string userAgent)

@@ -1,7 +1,6 @@
 using System.Buffers;
-using LogPipeline.Ingest.Enrichment.UserAgents;
 
-namespace LogPipeline.Ingest.Enrichment.Visitors;
+namespace LogPipeline.Ingest.Enrichment.UserAgents;
 
 /// <summary>Why a request counts as a bot (<c>logpipeline.visitor.bot_reason</c>); <see cref="None"/> = human.</summary>
 public enum BotReason
@@ -21,8 +20,9 @@ public enum BotReason
 /// <summary>
 /// Human or bot, in this order: empty user agent → <see cref="BotReason.EmptyUserAgent"/>; uap-core device family
 /// "Spider" → <see cref="BotReason.UapSpider"/>; a known crawler/tool token → <see cref="BotReason.CrawlerToken"/>;
-/// else human. Pure and thread-safe (the token set is immutable). The rule is documented in docs/ingest.md
-/// ("Visitor fields") and ADR 0012.
+/// else human. Pure and thread-safe (the token set is immutable). A function of the user agent alone, so the parser
+/// runs it once per distinct user agent and caches the answer in <see cref="UserAgentInfo.Bot"/>. The rule is
+/// documented in docs/ingest.md ("Visitor fields") and ADR 0012.
 /// </summary>
 public static class BotClassifier
 {

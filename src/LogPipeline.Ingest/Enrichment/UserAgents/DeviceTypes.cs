@@ -1,6 +1,4 @@
-using LogPipeline.Ingest.Enrichment.UserAgents;
-
-namespace LogPipeline.Ingest.Enrichment.Visitors;
+namespace LogPipeline.Ingest.Enrichment.UserAgents;
 
 /// <summary><c>logpipeline.user_agent.device.type</c>.</summary>
 public enum DeviceType
@@ -27,7 +25,8 @@ public enum DeviceType
 /// BSDs);</item>
 /// <item>other: everything else (TVs, consoles, watches, unknown).</item>
 /// </list>
-/// Pure and thread-safe.
+/// Pure and thread-safe; like <see cref="BotClassifier"/>, run once per distinct user agent by the parser
+/// (<see cref="UserAgentInfo.DeviceType"/>).
 /// </summary>
 public static class DeviceTypes
 {
