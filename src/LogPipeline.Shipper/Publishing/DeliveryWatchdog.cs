@@ -57,7 +57,11 @@ internal sealed class DeliveryWatchdog
     /// At least how long the oldest line still held has been waiting since it was read (zero when none has
     /// waited a full generation), and how many lines are held in generations at least that old.
     /// </summary>
-    public TimeSpan OldestAge(out long lines)
+    public TimeSpan OldestAge(out long lines) => OldestAge(out lines, out _);
+
+    /// <inheritdoc cref="OldestAge(out long)"/>
+    /// <param name="generation">Which generation that is (to tell a generation that drains slowly from one that is stuck).</param>
+    public TimeSpan OldestAge(out long lines, out long generation)
     {
         var now = _time.GetTimestamp() / _ticksPerGeneration;
         var oldest = now;
@@ -72,19 +76,20 @@ internal sealed class DeliveryWatchdog
                 continue;
             }
 
-            var generation = Volatile.Read(ref _generation[slot]);
-            if (generation < oldest)
+            var slotGeneration = Volatile.Read(ref _generation[slot]);
+            if (slotGeneration < oldest)
             {
-                oldest = generation;
+                oldest = slotGeneration;
                 lines = held;
             }
-            else if (generation == oldest)
+            else if (slotGeneration == oldest)
             {
                 lines += held;
             }
         }
 
         // A line of generation g was read before the end of g: it has waited at least (now - g - 1) generations.
+        generation = oldest;
         var age = Math.Max(0, now - oldest - 1);
         if (age == 0)
         {

@@ -37,9 +37,13 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
     private readonly DroppedLineLog _drops;
     private readonly DeliveryWatchdog _watchdog;
 
-    // Poll thread only (OnPolled): when the watchdog was last looked at, and since when Kafka has been reachable.
+    // Poll thread only (OnPolled): when the watchdog was last looked at, since when Kafka has been reachable, and the
+    // oldest generation still held with its line count and when it last got a report (or became the oldest).
     private long _lastCheck;
     private long _reachableSince;
+    private long _oldestGeneration = -1;
+    private long _oldestLines;
+    private long _oldestProgressAt;
 
     /// <summary>Messages handed to librdkafka whose delivery report has not arrived (Interlocked).</summary>
     private long _outstanding;
@@ -270,10 +274,19 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         }
 
         _lastCheck = now;
-        var age = _watchdog.OldestAge(out var lines);
+        var age = _watchdog.OldestAge(out var lines, out var generation);
         _metrics.KafkaOldestUnacknowledged.Set((long)age.TotalSeconds);
+        if (generation != _oldestGeneration || lines < _oldestLines)
+        {
+            _oldestProgressAt = now;
+        }
+
+        (_oldestGeneration, _oldestLines) = (generation, lines);
         var reachable = _time.GetElapsedTime(_reachableSince, now);
-        if (lines > 0 && age >= StallAfter && reachable >= StallAfter && Refusal is null)
+        // A cluster slower than the in-flight budget (a quota, a thin link) keeps old lines waiting too, but reports
+        // some of the oldest ones all the time; held lines that get no report for a third of the limit are stuck.
+        var stuck = _time.GetElapsedTime(_oldestProgressAt, now) >= StallAfter / 3;
+        if (lines > 0 && age >= StallAfter && reachable >= StallAfter && stuck && Refusal is null)
         {
             var held = age < reachable ? age : reachable;
             Stop(

@@ -85,6 +85,48 @@ public sealed class DeliveryStallTests
     }
 
     [Fact]
+    public async Task A_cluster_slower_than_the_stall_limit_that_keeps_acknowledging_is_not_stopped_for()
+    {
+        const int head = 200;
+        const int lines = 600;
+        var slowStallAfter = TimeSpan.FromSeconds(9);
+        var ct = TestContext.Current.CancellationToken;
+        using var rig = ShipperRig.Start("slow", partitions: Partitions);
+        var config = rig.Config();
+        config["Kafka:BatchSize"] = "1024"; // a few lines per request: many round trips
+        var writer = new GeneratedLog(rig.LogPath) { Rotation = RotationMode.None };
+        await using var shipper = await InProcessShipper.StartAsync(config);
+        await writer.WriteAsync(0, head, 10_000, ct);
+        Assert.True(await InProcessShipper.WaitUntilAsync(() => shipper.Metric("shipper_lines_delivered_total") >= head, TimeSpan.FromSeconds(60)));
+        shipper.Service.Publisher!.StallAfter = slowStallAfter;
+
+        for (var broker = 1; broker <= rig.Cluster.BrokerCount; broker++)
+        {
+            rig.Cluster.SetBrokerRtt(broker, TimeSpan.FromSeconds(1));
+        }
+
+        await writer.WriteAsync(head, lines - head, 10_000, ct);
+        var oldest = 0.0;
+        var delivered = await InProcessShipper.WaitUntilAsync(
+            () =>
+            {
+                oldest = Math.Max(oldest, shipper.Metric("shipper_kafka_oldest_unacknowledged_seconds"));
+                return shipper.Metric("shipper_lines_delivered_total") >= lines || shipper.StoppingByItself;
+            },
+            TimeSpan.FromSeconds(120));
+        var stopped = shipper.StoppingByItself;
+        var deliveredCount = shipper.Metric("shipper_lines_delivered_total");
+        await shipper.StopAsync();
+
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"delivered {deliveredCount} of {lines}, oldest unacknowledged up to {oldest} s, stopped by itself {stopped}, exit {shipper.ExitCode}");
+        Assert.True(oldest >= slowStallAfter.TotalSeconds, $"the oldest line waited only {oldest} s: the cluster was not slow enough to test anything");
+        Assert.False(stopped, "the shipper stopped although Kafka kept acknowledging the oldest lines");
+        Assert.True(delivered && deliveredCount >= lines, $"{deliveredCount} of {lines} delivered");
+        Assert.Equal(0, shipper.ExitCode);
+    }
+
+    [Fact]
     public async Task An_outage_longer_than_the_stall_limit_is_ridden_out_not_stopped_for()
     {
         const int head = 200;
