@@ -58,6 +58,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 121, Level = LogLevel.Error, Message = "Kafka refused delivery ({Cause}): stopping reading; the lines in flight stay unacknowledged and the shipper exits with code {ExitCode} once the acknowledged checkpoint is written")]
     public static partial void DeliveryRefused(ILogger logger, string cause, int exitCode);
 
+    [LoggerMessage(EventId = 125, Level = LogLevel.Error, Message = "Kafka delivery stalled ({Cause}; the limit is {StallAfter}): stopping reading; the lines in flight stay unacknowledged and the shipper exits with code {ExitCode} once the acknowledged checkpoint is written, so the restart re-sends them")]
+    public static partial void DeliveryStalled(ILogger logger, string cause, TimeSpan stallAfter, int exitCode);
+
     [LoggerMessage(EventId = 122, Level = LogLevel.Error, Message = "Line ending at offset {Offset} of {File} dropped: Kafka will never accept it ({Reason}: {Detail}); counted in shipper_lines_dropped_total, further drops for this reason are summarised at most every {Interval}")]
     public static partial void LineDropped(ILogger logger, long offset, FileIdentity file, string reason, string detail, TimeSpan interval);
 

@@ -57,6 +57,7 @@ internal sealed class ShipperMetrics
         // gauge could keep a stale value — e.g. 0 while lines are in flight — until the next update.
         registry.GaugeCallback("shipper_inflight_bytes", "Bytes handed to the producer and not yet acknowledged.", () => Volatile.Read(ref _budget)?.Bytes ?? 0);
         registry.GaugeCallback("shipper_inflight_lines", "Lines handed to the producer and not yet acknowledged.", () => Volatile.Read(ref _budget)?.Lines ?? 0);
+        KafkaOldestUnacknowledged = registry.Gauge("shipper_kafka_oldest_unacknowledged_seconds", "At least how long the oldest line handed to the producer has waited for its delivery report (1 s resolution; 0 when none waited that long).");
         InFlightCapacity = registry.Gauge("shipper_inflight_capacity_bytes", "Shipper:MaxInFlightBytes (reading pauses when in-flight bytes reach it).");
         DeliveryLatency = registry.Histogram(
             "shipper_delivery_latency_seconds",
@@ -65,6 +66,9 @@ internal sealed class ShipperMetrics
     }
 
     public KafkaConnectivity KafkaConnection { get; }
+
+    /// <summary>Set about once a second by the producer's poll thread (publisher's delivery watchdog).</summary>
+    public Gauge KafkaOldestUnacknowledged { get; }
 
     public Counter LinesRead { get; }
 

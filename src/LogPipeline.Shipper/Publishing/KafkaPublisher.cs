@@ -19,6 +19,8 @@ namespace LogPipeline.Shipper.Publishing;
 /// What an error costs is decided by <see cref="DeliveryErrorClassifier"/>: a per-record error drops the line
 /// (counted, logged rate-limited); anything else is a refusal: the line is never completed (the checkpoint stays
 /// behind it), producing stops, and <see cref="Refused"/> tells the service to stop with exit code 4.
+/// A line librdkafka holds for <see cref="StallAfter"/> while Kafka is reachable, with no delivery report, stops the
+/// shipper the same way (<see cref="DeliveryWatchdog"/>): the restart's new producer re-sends it from the checkpoint.
 /// </summary>
 internal sealed class KafkaPublisher : IDisposable, IProducerEvents
 {
@@ -33,6 +35,15 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly DroppedLineLog _drops;
+    private readonly DeliveryWatchdog _watchdog;
+
+    // Poll thread only (OnPolled): when the watchdog was last looked at, since when Kafka has been reachable, and the
+    // oldest generation still held with its line count and when it last got a report (or became the oldest).
+    private long _lastCheck;
+    private long _reachableSince;
+    private long _oldestGeneration = -1;
+    private long _oldestLines;
+    private long _oldestProgressAt;
 
     /// <summary>Messages handed to librdkafka whose delivery report has not arrived (Interlocked).</summary>
     private long _outstanding;
@@ -58,6 +69,10 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         _time = time;
         _logger = logger;
         _drops = new DroppedLineLog(logger, time);
+        StallAfter = DefaultStallAfter(kafka.MessageTimeoutMs);
+        // A ring of 1024 generations spans at least four stall periods, so a held line's age can reach StallAfter.
+        _watchdog = new DeliveryWatchdog(time, TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, StallAfter.Ticks / 256)));
+        _reachableSince = time.GetTimestamp();
         var config = new ProducerConfig
         {
             BootstrapServers = kafka.BootstrapServers,
@@ -78,7 +93,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
             // this long; librdkafka then drops the connection, reconnects and retries the batch with the same sequence
             // (idempotence: no duplicate). It bounds how long such an outage outlasts the network (librdkafka's default,
             // pinned so it is not raised by accident; docs/shipper.md, failure handling).
-            SocketTimeoutMs = 60_000,
+            SocketTimeoutMs = (int)SocketTimeout.TotalMilliseconds,
             // Come back within a second after an outage instead of librdkafka's 10 s back-off ceiling.
             ReconnectBackoffMaxMs = 1000,
         };
@@ -91,6 +106,24 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
     /// (librdkafka's poll thread or the publisher task): handlers must only signal, never block.
     /// </summary>
     public event Action? Refused;
+
+    /// <summary>
+    /// A line librdkafka has held this long (since it was read, counted only while Kafka was reachable) without a
+    /// delivery report stops the shipper with exit code 4. The default is <see cref="DefaultStallAfter"/>; tests set a
+    /// shorter one while the publisher runs (read by the poll thread; a TimeSpan is one 64-bit word).
+    /// </summary>
+    internal TimeSpan StallAfter { get; set; }
+
+    /// <summary>
+    /// librdkafka times out an unanswered request after <c>socket.timeout.ms</c> and re-sends it, so a reachable cluster
+    /// acknowledges a line within about two of those; three leave a margin. With <c>Kafka:MessageTimeoutMs</c> set,
+    /// librdkafka reports the line as timed out itself first, and the watchdog only covers a report that never comes.
+    /// </summary>
+    internal static TimeSpan DefaultStallAfter(int messageTimeoutMs) =>
+        messageTimeoutMs > 0 ? TimeSpan.FromMilliseconds(messageTimeoutMs) + (2 * SocketTimeout) : 3 * SocketTimeout;
+
+    /// <summary>librdkafka's <c>socket.timeout.ms</c> as the shipper pins it.</summary>
+    internal static TimeSpan SocketTimeout { get; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Why Kafka refused the shipper (liveness and readiness report it); null while it has not.</summary>
     public string? Refusal => Volatile.Read(ref _refusal);
@@ -149,6 +182,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
             while (true)
             {
                 Interlocked.Increment(ref _outstanding);
+                _watchdog.Handed(line.Pending.Timestamp);
                 var code = Produce(batch.File.Utf8, batch.Value(line), line);
                 if (code == 0)
                 {
@@ -156,6 +190,7 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
                 }
 
                 // Not enqueued: no delivery report follows.
+                _watchdog.Reported(line.Pending.Timestamp);
                 Interlocked.Decrement(ref _outstanding);
                 var decision = DeliveryErrorClassifier.Classify(code);
                 if (decision.Verdict == DeliveryVerdict.Retry && Refusal is null)
@@ -224,8 +259,45 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         KafkaConnectivity.OnLog(_logger, level, "producer", facility, message);
     }
 
+    void IProducerEvents.OnPolled()
+    {
+        var now = _time.GetTimestamp();
+        if (!_metrics.KafkaConnection.Monitor.IsUp)
+        {
+            // While Kafka is known to be down, holding lines is what the shipper is meant to do (kafka_up says so).
+            _reachableSince = now;
+        }
+
+        if (now - _lastCheck < _time.TimestampFrequency)
+        {
+            return; // Once a second is enough for a watchdog counted in seconds.
+        }
+
+        _lastCheck = now;
+        var age = _watchdog.OldestAge(out var lines, out var generation);
+        _metrics.KafkaOldestUnacknowledged.Set((long)age.TotalSeconds);
+        if (generation != _oldestGeneration || lines < _oldestLines)
+        {
+            _oldestProgressAt = now;
+        }
+
+        (_oldestGeneration, _oldestLines) = (generation, lines);
+        var reachable = _time.GetElapsedTime(_reachableSince, now);
+        // A cluster slower than the in-flight budget (a quota, a thin link) keeps old lines waiting too, but reports
+        // some of the oldest ones all the time; held lines that get no report for a third of the limit are stuck.
+        var stuck = _time.GetElapsedTime(_oldestProgressAt, now) >= StallAfter / 3;
+        if (lines > 0 && age >= StallAfter && reachable >= StallAfter && stuck && Refusal is null)
+        {
+            var held = age < reachable ? age : reachable;
+            Stop(
+                string.Create(CultureInfo.InvariantCulture, $"delivery stalled: {lines} lines handed to librdkafka have had no delivery report for at least {held.TotalSeconds:F0} s while Kafka was reachable"),
+                stalled: true);
+        }
+    }
+
     private void OnDelivered(Checkpointing.PendingLine pending, int error)
     {
+        _watchdog.Reported(pending.Timestamp);
         Interlocked.Decrement(ref _outstanding);
         var decision = DeliveryErrorClassifier.Classify(error);
         switch (decision.Verdict)
@@ -289,9 +361,23 @@ internal sealed class KafkaPublisher : IDisposable, IProducerEvents
         var cause = fatal != 0
             ? $"fatal producer error {(ErrorCode)fatal}: {fatalReason}"
             : $"{(ErrorCode)code} {where}: {reason ?? producer?.Describe(code) ?? code.ToString(CultureInfo.InvariantCulture)}";
+        Stop(cause, stalled: false);
+    }
+
+    /// <summary>The first cause wins (set once, from the poll thread or the publisher task) and is logged once.</summary>
+    private void Stop(string cause, bool stalled)
+    {
         if (Interlocked.CompareExchange(ref _refusal, cause, null) is null)
         {
-            Log.DeliveryRefused(_logger, cause, ShipperExitCode.KafkaRefused);
+            if (stalled)
+            {
+                Log.DeliveryStalled(_logger, cause, StallAfter, ShipperExitCode.KafkaRefused);
+            }
+            else
+            {
+                Log.DeliveryRefused(_logger, cause, ShipperExitCode.KafkaRefused);
+            }
+
             Refused?.Invoke();
         }
     }

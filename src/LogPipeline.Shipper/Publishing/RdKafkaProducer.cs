@@ -15,6 +15,11 @@ internal interface IProducerEvents
 
     /// <summary>A librdkafka log line (syslog levels: 0 emergency … 7 debug). On any librdkafka thread.</summary>
     void OnLog(int level, string facility, string message);
+
+    /// <summary>After each poll (about every 100 ms, sooner when reports arrive). On the poll thread; must not block.</summary>
+    void OnPolled()
+    {
+    }
 }
 
 /// <summary>What a metadata request said about the producer's topic (<paramref name="Error"/> 0 = the topic exists).</summary>
@@ -272,6 +277,8 @@ internal sealed unsafe class RdKafkaProducer : IDisposable
             {
                 RdKafka.Poll(_rk, 100);
             }
+
+            _events.OnPolled();
         }
 
         RdKafka.Purge(_rk, RdKafka.PurgeQueueAndInFlight);

@@ -98,6 +98,25 @@ public sealed unsafe class KafkaMockCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes broker <paramref name="brokerId"/> the partition's leader (clients learn it from their next metadata answer).
+    /// Not -1 (no leader), which librdkafka allows: the mock then crashes the process when a Produce request reaches that
+    /// partition.
+    /// </summary>
+    public void SetPartitionLeader(string topic, int partition, int brokerId)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(brokerId, 1);
+        var bytes = Encoding.UTF8.GetBytes(topic + "\0");
+        fixed (byte* p = bytes)
+        {
+            var rc = RdKafkaNative.MockPartitionSetLeader(_cluster, p, partition, brokerId);
+            if (rc != 0)
+            {
+                throw new InvalidOperationException($"rd_kafka_mock_partition_set_leader({topic} [{partition}], {brokerId}) failed: {(ErrorCode)rc}");
+            }
+        }
+    }
+
     /// <summary>Adds round-trip latency to every response of one broker.</summary>
     public void SetBrokerRtt(int brokerId, TimeSpan rtt) =>
         Check(RdKafkaNative.MockBrokerSetRtt(_cluster, brokerId, (int)rtt.TotalMilliseconds), "set_rtt");

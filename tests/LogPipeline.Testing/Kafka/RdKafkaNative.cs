@@ -50,6 +50,9 @@ internal static unsafe partial class RdKafkaNative
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_broker_set_rtt")]
     public static partial int MockBrokerSetRtt(IntPtr cluster, int brokerId, int rttMs);
 
+    [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_partition_set_leader")]
+    public static partial int MockPartitionSetLeader(IntPtr cluster, byte* topic, int partition, int brokerId);
+
     [LibraryImport(Lib, EntryPoint = "rd_kafka_mock_push_request_errors_array")]
     public static partial void MockPushRequestErrorsArray(IntPtr cluster, short apiKey, nuint count, int* errors);
 
