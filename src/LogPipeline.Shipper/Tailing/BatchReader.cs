@@ -55,31 +55,45 @@ internal sealed class BatchReader(
         return new TailedFile(path, handle, status with { Size = 0 }, new LineReader(options.MaxLineBytes, startOffset), now);
     }
 
-    /// <summary>Reads a file to its end or until the budget is spent; returns (read anything, reached the end).</summary>
-    public async ValueTask<(bool Read, bool AtEnd)> ReadAsync(TailedFile file, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a file to its end, until the budget is spent, or until its content turns out to have been replaced.
+    /// With <paramref name="checkHead"/> (the live file: the only one a copytruncate rewrites in place) every chunk is
+    /// checked before its lines are cut: a copytruncate whose writer refilled the file past the read offset since the
+    /// pass's size check (or since the previous chunk) leaves the size looking like growth, and the read at the old
+    /// offset returns new content, possibly after a last piece of the old (a read that straddles the truncation). The
+    /// head, read after the chunk, tells: if it no longer matches, the whole chunk is put back unread and
+    /// <see cref="ReadOutcome.Replaced"/> reported, so the caller handles the truncation with the read offset still at
+    /// the last byte known to be old content. A truncation after the check means the chunk was read before it: old content.
+    /// </summary>
+    public async ValueTask<ReadOutcome> ReadAsync(TailedFile file, bool checkHead, CancellationToken cancellationToken)
     {
         var read = false;
         while (true)
         {
             if (!budget.HasRoom)
             {
-                return (read, false);
+                return new(read, AtEnd: false, Replaced: false);
             }
 
             int n;
             try
             {
                 n = file.Reader.Fill(file.Handle);
+                if (n > 0 && checkHead && !file.HeadUnchanged())
+                {
+                    file.Reader.Unfill(n);
+                    return new(Read: true, AtEnd: false, Replaced: true);
+                }
             }
             catch (IOException ex)
             {
                 Log.ReadFailed(logger, file.Path, ex.Message);
-                return (read, false);
+                return new(read, AtEnd: false, Replaced: false);
             }
 
             if (n == 0)
             {
-                return (read, true);
+                return new(read, AtEnd: true, Replaced: false);
             }
 
             read = true;
@@ -126,7 +140,12 @@ internal sealed class BatchReader(
             return true;
         }
 
-        var identity = FileIdentity.TryCompute(file.Handle, file.Status.Device, file.Status.Inode, allowShort);
+        // From the bytes read rather than the file's head read again: the lines shipped under the identity are the ones
+        // it was computed from, and the head check after each read compares the file with them. Nothing is cut before
+        // the identity is known, so the buffer starts at offset 0 (a resumed file comes with its identity).
+        var identity = file.Reader.ReadOffset - file.Reader.Pending == 0
+            ? FileIdentity.TryCompute(file.Reader.Buffered, file.Status.Device, file.Status.Inode, allowShort)
+            : FileIdentity.TryCompute(file.Handle, file.Status.Device, file.Status.Inode, allowShort);
         if (identity is null)
         {
             return false;
@@ -176,3 +195,10 @@ internal sealed class BatchReader(
         public void OnSkipped(long commitOffset) => file.Progress!.Skip(commitOffset);
     }
 }
+
+/// <summary>What one <see cref="BatchReader.ReadAsync"/> did.</summary>
+/// <param name="Read">Bytes were read (a put-back chunk counts: the next pass should come at once).</param>
+/// <param name="AtEnd">The file was read to its end.</param>
+/// <param name="Replaced">The file no longer starts with what was read of it: truncated and written again since the
+/// last check; the last chunk was put back.</param>
+internal readonly record struct ReadOutcome(bool Read, bool AtEnd, bool Replaced);

@@ -60,6 +60,22 @@ internal sealed class TailedFile : IDisposable
         return false;
     }
 
+    /// <summary>
+    /// True when the file still starts with what was read of it: its fingerprint once the identity is known, before
+    /// that the bytes buffered so far (nothing is cut before the identity is known, so they are the file's head).
+    /// False means the content was replaced in place (truncated and written again) since. Reads at most 256 bytes.
+    /// </summary>
+    public bool HeadUnchanged()
+    {
+        if (Identity is { } identity)
+        {
+            return identity.Matches(Handle);
+        }
+
+        // Not the head when reading started past 0 (a resumed file always has its identity; kept for safety).
+        return Reader.ReadOffset - Reader.Pending != 0 || FileIdentity.StartsWith(Handle, Reader.Buffered);
+    }
+
     /// <summary>Continues reading the same content through another descriptor (the copy of a copytruncate).</summary>
     public void SwapHandle(SafeFileHandle handle, string path)
     {
