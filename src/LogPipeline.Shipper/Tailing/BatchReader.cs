@@ -127,6 +127,12 @@ internal sealed class BatchReader(
     public void Resume(TailedFile file, FileIdentity identity, long offset)
     {
         file.Identity = identity;
+        var head = new byte[identity.FingerprintLength];
+        if (RandomAccess.Read(file.Handle, head, 0) == head.Length && FileIdentity.Hash(head) == identity.Fingerprint)
+        {
+            file.Head = head;
+        }
+
         file.Progress = new FileProgress(identity, offset, file.Path);
         registry.Add(file.Progress);
     }
@@ -143,7 +149,8 @@ internal sealed class BatchReader(
         // From the bytes read rather than the file's head read again: the lines shipped under the identity are the ones
         // it was computed from, and the head check after each read compares the file with them. Nothing is cut before
         // the identity is known, so the buffer starts at offset 0 (a resumed file comes with its identity).
-        var identity = file.Reader.ReadOffset - file.Reader.Pending == 0
+        var fromBuffer = file.Reader.ReadOffset - file.Reader.Pending == 0;
+        var identity = fromBuffer
             ? FileIdentity.TryCompute(file.Reader.Buffered, file.Status.Device, file.Status.Inode, allowShort)
             : FileIdentity.TryCompute(file.Handle, file.Status.Device, file.Status.Inode, allowShort);
         if (identity is null)
@@ -152,6 +159,7 @@ internal sealed class BatchReader(
         }
 
         file.Identity = identity;
+        file.Head = fromBuffer ? file.Reader.Buffered[..identity.FingerprintLength].ToArray() : null;
         file.Progress = new FileProgress(identity, file.Reader.ReadOffset - file.Reader.Pending, file.Path);
         registry.Add(file.Progress);
         return true;

@@ -31,6 +31,12 @@ internal sealed class TailedFile : IDisposable
 
     public FileIdentity? Identity { get; set; }
 
+    /// <summary>
+    /// The bytes <see cref="Identity"/>'s fingerprint was computed from, when they were read (null: compare by hash).
+    /// Kept so the head check after each read compares bytes instead of hashing them again.
+    /// </summary>
+    public byte[]? Head { get; set; }
+
     public FileProgress? Progress { get; set; }
 
     public LineReader Reader { get; }
@@ -67,6 +73,11 @@ internal sealed class TailedFile : IDisposable
     /// </summary>
     public bool HeadUnchanged()
     {
+        if (Head is { } head)
+        {
+            return FileIdentity.StartsWith(Handle, head);
+        }
+
         if (Identity is { } identity)
         {
             return identity.Matches(Handle);

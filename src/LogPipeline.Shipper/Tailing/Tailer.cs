@@ -297,7 +297,7 @@ internal sealed partial class Tailer : IDisposable
             live.Refresh(now);
             if (FileClassifier.IsTruncated(
                     before, live.Status.Size, live.Reader.ReadOffset, live.Identity is not null,
-                    () => live.Identity!.Matches(live.Handle)))
+                    live.HeadUnchanged))
             {
                 HandleTruncation(live, now);
             }

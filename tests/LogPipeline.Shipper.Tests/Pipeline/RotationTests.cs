@@ -156,7 +156,7 @@ public sealed class RotationTests
             $"delivered after {total.TotalSeconds:F2} s; writer rotations {writer.Rotations} (shortest gap {(writer.Rotations > 1 ? $"{writer.ShortestRotationGap.TotalMilliseconds:F1} ms" : "-")}), reopens {writer.Reopens}; " +
             $"followed {shipper.Metric("shipper_rotations_followed_total")}, performed {shipper.Metric("shipper_rotations_performed_total")}, " +
             $"truncations {shipper.Metric("shipper_truncations_detected_total")}, files missed {shipper.Metric("shipper_files_missed_total")}, recovered bytes {shipper.Metric("shipper_truncation_tail_recovered_bytes_total")}; kafka {shipped.Records.Count} records, " +
-            $"missing {shipped.Missing(0, written)} [{shipped.MissingRanges(0, written)}], duplicates {shipped.Duplicates} [{shipped.DuplicateRanges()}]");
+            $"missing {shipped.Missing(0, written)} [{shipped.MissingRanges(0, written)}], duplicates {shipped.Duplicates} [{shipped.DuplicateRanges()}], not whole lines {shipped.Unparsed}");
         return new Run(cluster, dir, shipper, writer, shipped, written, delivered);
     }
 

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using LogPipeline.Shipper.Checkpointing;
 using LogPipeline.Shipper.Lines;
+using LogPipeline.Shipper.Native;
 using LogPipeline.Shipper.Tailing;
 using Microsoft.Win32.SafeHandles;
 
@@ -39,17 +41,18 @@ public sealed class CopytruncateRefillTests
     private const int FirstChunkLines = 65536 / LineBytes;
 
     [Theory]
-    [InlineData(1500, CopyAt.Path)] // The CI sequence: refilled well past the read offset before the next read.
-    [InlineData(1500, CopyAt.HandedOverLate)]
-    [InlineData(1500, CopyAt.None)]
-    [InlineData(700, CopyAt.Path)] // Refilled just past the read offset (70,000 > 65,536 bytes).
-    [InlineData(300, CopyAt.Path)] // Refilled, but not up to the read offset yet: the read finds nothing, the size shows it.
-    public async Task Truncated_and_refilled_between_two_reads_of_one_pass(int newLines, CopyAt copy)
+    [InlineData(1500, CopyAt.Path, false)] // The CI sequence: refilled well past the read offset before the next read.
+    [InlineData(1500, CopyAt.HandedOverLate, false)]
+    [InlineData(1500, CopyAt.None, false)]
+    [InlineData(1500, CopyAt.Path, true)] // A file resumed from a checkpoint: its identity came from the checkpoint.
+    [InlineData(700, CopyAt.Path, false)] // Refilled just past the read offset (70,000 > 65,536 bytes).
+    [InlineData(300, CopyAt.Path, false)] // Refilled, but not up to the read offset yet: the read finds nothing, the size shows it.
+    public async Task Truncated_and_refilled_between_two_reads_of_one_pass(int newLines, CopyAt copy, bool resumed)
     {
         using var watcher = new HandedOverFiles();
         using var h = new TailerHarness(openedFiles: watcher);
         h.Write(Lines("old", 1, OldLines));
-        h.Tailer.Recover(null);
+        h.Tailer.Recover(resumed ? CheckpointAtStart(h.Path) : null);
         SafeFileHandle? lateCopy = null;
         h.AfterNextBatch = () =>
         {
@@ -123,6 +126,19 @@ public sealed class CopytruncateRefillTests
         Assert.All(shipped, s => Assert.Equal((Seq(s.Text) - 1) * (long)LineBytes, s.Offset));
         var seqs = shipped.Select(s => Seq(s.Text)).Order().ToList();
         Assert.Equal(Enumerable.Range(1, count).ToList(), seqs);
+    }
+
+    /// <summary>A checkpoint that knows the file and has delivered nothing of it yet.</summary>
+    private static CheckpointDocument CheckpointAtStart(string path)
+    {
+        var status = LibC.StatPath(path)!.Value;
+        using var handle = File.OpenHandle(path);
+        var identity = FileIdentity.TryCompute(handle, status.Device, status.Inode)!;
+        return new CheckpointDocument
+        {
+            WrittenAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+            Files = [new CheckpointEntry { File = identity.ToString(), FingerprintLength = identity.FingerprintLength, Offset = 0 }],
+        };
     }
 
     private static int Seq(string line) => int.Parse(line.AsSpan(4, 5), CultureInfo.InvariantCulture);
