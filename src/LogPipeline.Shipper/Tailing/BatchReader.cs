@@ -109,6 +109,42 @@ internal sealed class BatchReader(
         }
     }
 
+    /// <summary>
+    /// A live file whose identity is not known yet (new, or emptied by a truncation): computes it from the file's head
+    /// now, before the pass compares handed-over descriptors with it. Otherwise a copytruncate copy of its content would
+    /// match nothing, be read as a new file, and its lines be read again from the live file. Nothing is read into the
+    /// line buffer: the head check after the next read compares the file with these bytes, so a truncation in between
+    /// is still noticed. Bytes already buffered (an incomplete first line) must be the start of the head.
+    /// </summary>
+    public void Identify(TailedFile file)
+    {
+        if (file.Identity is not null || file.Reader.ReadOffset - file.Reader.Pending != 0)
+        {
+            return;
+        }
+
+        Span<byte> head = stackalloc byte[FileIdentity.MaxFingerprintBytes];
+        int read;
+        try
+        {
+            read = RandomAccess.Read(file.Handle, head, 0); // One pread: a short one leaves the identity to the next read.
+        }
+        catch (IOException ex)
+        {
+            Log.ReadFailed(logger, file.Path, ex.Message);
+            return;
+        }
+
+        var buffered = file.Reader.Buffered;
+        if (FileIdentity.TryCompute(head[..read], file.Status.Device, file.Status.Inode) is not { } identity
+            || !head[..read].StartsWith(buffered[..Math.Min(buffered.Length, read)]) || buffered.Length > read)
+        {
+            return;
+        }
+
+        SetIdentity(file, identity, head[..identity.FingerprintLength].ToArray());
+    }
+
     /// <summary>The writer is done with the file: ship a last unterminated line.</summary>
     public async ValueTask FlushPartialAsync(TailedFile file, CancellationToken cancellationToken)
     {
@@ -158,11 +194,16 @@ internal sealed class BatchReader(
             return false;
         }
 
+        SetIdentity(file, identity, fromBuffer ? file.Reader.Buffered[..identity.FingerprintLength].ToArray() : null);
+        return true;
+    }
+
+    private void SetIdentity(TailedFile file, FileIdentity identity, byte[]? head)
+    {
         file.Identity = identity;
-        file.Head = fromBuffer ? file.Reader.Buffered[..identity.FingerprintLength].ToArray() : null;
+        file.Head = head;
         file.Progress = new FileProgress(identity, file.Reader.ReadOffset - file.Reader.Pending, file.Path);
         registry.Add(file.Progress);
-        return true;
     }
 
     private async ValueTask SendAsync(LineBatch? batch, CancellationToken cancellationToken)

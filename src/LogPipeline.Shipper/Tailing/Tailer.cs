@@ -219,7 +219,13 @@ internal sealed partial class Tailer : IDisposable
         var status = LibC.StatPath(_path);
         _pathStatus = status;
 
-        // Chain files the watcher opened, oldest first: some may already be renamed away (or deleted).
+        // Chain files the watcher opened, oldest first: some may already be renamed away (or deleted). They are compared
+        // with the live file's identity, so it is fixed first if it is not known yet.
+        if (_files.Live is { Identity: null } unidentified && status?.SameFile(unidentified.Status) == true)
+        {
+            _reader.Identify(unidentified);
+        }
+
         var handed = _files.TakeUnclassified();
         while (_watcher.TryTakeOpened(out var taken))
         {

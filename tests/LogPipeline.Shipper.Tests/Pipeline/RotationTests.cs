@@ -152,7 +152,7 @@ public sealed class RotationTests
 
         var shipped = ShippedLines.Read(cluster, topic, written, TimeSpan.FromSeconds(delivered ? 60 : 10));
         TestContext.Current.TestOutputHelper?.WriteLine(
-            $"{written} lines; the load part written in {writer.Elapsed.TotalSeconds:F2} s ({writer.Written / writer.Elapsed.TotalSeconds:F0}/s), " +
+            $"{written} lines (shipper read {shipper.Metric("shipper_lines_read_total")}, delivered {shipper.Metric("shipper_lines_delivered_total")}); the load part written in {writer.Elapsed.TotalSeconds:F2} s ({writer.Written / writer.Elapsed.TotalSeconds:F0}/s), " +
             $"delivered after {total.TotalSeconds:F2} s; writer rotations {writer.Rotations} (shortest gap {(writer.Rotations > 1 ? $"{writer.ShortestRotationGap.TotalMilliseconds:F1} ms" : "-")}), reopens {writer.Reopens}; " +
             $"followed {shipper.Metric("shipper_rotations_followed_total")}, performed {shipper.Metric("shipper_rotations_performed_total")}, " +
             $"truncations {shipper.Metric("shipper_truncations_detected_total")}, files missed {shipper.Metric("shipper_files_missed_total")}, recovered bytes {shipper.Metric("shipper_truncation_tail_recovered_bytes_total")}; kafka {shipped.Records.Count} records, " +

@@ -118,6 +118,39 @@ public sealed class CopytruncateRefillTests
         Assert.Equal(30, h.Metrics.BytesDropped.Value); // The incomplete line of the old content, counted.
     }
 
+    /// <summary>
+    /// A truncation leaves the live file empty, so its new identity is not known after the pass that handled it. Before
+    /// the next pass the writer fills it and the rotator copies it (not truncated yet). The copy, handed over first in
+    /// that pass, is the live file's content, not a new file: read as both, every line of it would be shipped twice.
+    /// </summary>
+    [Fact]
+    public async Task A_copy_of_a_live_file_whose_identity_is_not_known_yet_is_not_taken_for_a_new_file()
+    {
+        using var watcher = new HandedOverFiles();
+        using var h = new TailerHarness(openedFiles: watcher);
+        h.Write("a1\na2\n");
+        h.Tailer.Recover(null);
+        var lines = await h.PassAsync();
+
+        h.Append("a3\n");
+        File.Copy(h.Path, h.Path + ".1");
+        h.Write(string.Empty); // Truncated; the writer has not written again yet.
+        lines.AddRange(await h.PassAsync());
+
+        h.Append("g1\ng2\n");
+        File.Delete(h.Path + ".1");
+        File.Copy(h.Path, h.Path + ".1");
+        watcher.HandOver(watcher.Open(h.Path + ".1"));
+        lines.AddRange(await h.PassAsync());
+
+        h.Write("h1\n"); // The rotator's truncate, and the writer again.
+        lines.AddRange(await h.PassAsync());
+        lines.AddRange(await h.PassAsync());
+
+        Assert.Equal(["a1", "a2", "a3", "g1", "g2", "h1"], lines.Order());
+        Assert.Equal(2, h.Metrics.Truncations.Value);
+    }
+
     private static void AssertShippedOnce(TailerHarness h, string fingerprint, string prefix, int count)
     {
         var shipped = h.Shipped.Where(s => s.Text.StartsWith(prefix, StringComparison.Ordinal)).ToList();
