@@ -67,8 +67,9 @@ internal sealed class TailedFile : IDisposable
     }
 
     /// <summary>
-    /// True when the file still starts with what was read of it: its fingerprint once the identity is known, before
-    /// that the bytes buffered so far (nothing is cut before the identity is known, so they are the file's head).
+    /// True when the file still starts with what was read of it: the bytes the fingerprint was computed from once the
+    /// identity is known (the fingerprint itself for an identity whose bytes were not kept), before that the bytes
+    /// buffered so far (nothing is cut before the identity is known, so they are the file's head).
     /// False means the content was replaced in place (truncated and written again) since. Reads at most 256 bytes.
     /// </summary>
     public bool HeadUnchanged()
