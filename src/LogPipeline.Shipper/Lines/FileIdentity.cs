@@ -64,8 +64,24 @@ internal sealed class FileIdentity(ulong device, ulong inode, int fingerprintLen
     {
         Span<byte> head = stackalloc byte[MaxFingerprintBytes];
         var read = ReadHead(handle, head);
-        var length = MeasureFingerprint(head[..read]) ?? (allowShort && read > 0 ? read : null);
+        return TryCompute(head[..read], device, inode, allowShort);
+    }
+
+    /// <summary>From bytes already read from the start of the file; null when they cannot identify it yet.</summary>
+    public static FileIdentity? TryCompute(ReadOnlySpan<byte> head, ulong device, ulong inode, bool allowShort = false)
+    {
+        head = head[..Math.Min(head.Length, MaxFingerprintBytes)];
+        var length = MeasureFingerprint(head) ?? (allowShort && head.Length > 0 ? head.Length : null);
         return length is { } n ? new FileIdentity(device, inode, n, Hash(head[..n])) : null;
+    }
+
+    /// <summary>True when the open file starts with <paramref name="expected"/> (at most <see cref="MaxFingerprintBytes"/> compared).</summary>
+    public static bool StartsWith(SafeFileHandle handle, ReadOnlySpan<byte> expected)
+    {
+        expected = expected[..Math.Min(expected.Length, MaxFingerprintBytes)];
+        Span<byte> head = stackalloc byte[MaxFingerprintBytes];
+        var read = ReadHead(handle, head[..expected.Length]);
+        return head[..read].SequenceEqual(expected);
     }
 
     /// <summary>True when the open file still starts with the content this identity was computed from.</summary>

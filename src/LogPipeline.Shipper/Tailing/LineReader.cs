@@ -139,6 +139,20 @@ internal sealed class LineReader(int maxLineBytes, long startOffset)
         }
     }
 
+    /// <summary>
+    /// Forgets the last <paramref name="count"/> bytes read (the chunk of the last <see cref="Fill"/>, not split yet):
+    /// they came from content that replaced the file's, and <see cref="ReadOffset"/> goes back to where they started.
+    /// </summary>
+    public void Unfill(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _length);
+        _length -= count;
+        if (_length == 0)
+        {
+            ReturnBuffer();
+        }
+    }
+
     /// <summary>Forgets buffered bytes (truncation: they belong to content that no longer exists).</summary>
     public int Discard()
     {

@@ -31,6 +31,12 @@ internal sealed class TailedFile : IDisposable
 
     public FileIdentity? Identity { get; set; }
 
+    /// <summary>
+    /// The bytes <see cref="Identity"/>'s fingerprint was computed from, when they were read (null: compare by hash).
+    /// Kept so the head check after each read compares bytes instead of hashing them again.
+    /// </summary>
+    public byte[]? Head { get; set; }
+
     public FileProgress? Progress { get; set; }
 
     public LineReader Reader { get; }
@@ -58,6 +64,28 @@ internal sealed class TailedFile : IDisposable
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// True when the file still starts with what was read of it: the bytes the fingerprint was computed from once the
+    /// identity is known (the fingerprint itself for an identity whose bytes were not kept), before that the bytes
+    /// buffered so far (nothing is cut before the identity is known, so they are the file's head).
+    /// False means the content was replaced in place (truncated and written again) since. Reads at most 256 bytes.
+    /// </summary>
+    public bool HeadUnchanged()
+    {
+        if (Head is { } head)
+        {
+            return FileIdentity.StartsWith(Handle, head);
+        }
+
+        if (Identity is { } identity)
+        {
+            return identity.Matches(Handle);
+        }
+
+        // Not the head when reading started past 0 (a resumed file always has its identity; kept for safety).
+        return Reader.ReadOffset - Reader.Pending != 0 || FileIdentity.StartsWith(Handle, Reader.Buffered);
     }
 
     /// <summary>Continues reading the same content through another descriptor (the copy of a copytruncate).</summary>

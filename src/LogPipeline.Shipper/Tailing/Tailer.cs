@@ -145,7 +145,8 @@ internal sealed partial class Tailer : IDisposable
                 Move(file, FileEvent.NewerFileHasData, now);
             }
 
-            var (read, atEnd) = await _reader.ReadAsync(file, cancellationToken);
+            // Renamed files and copies are not rewritten in place (rename rotation appends, nobody writes a copy).
+            var (read, atEnd, _) = await _reader.ReadAsync(file, checkHead: false, cancellationToken);
             progressed |= read;
             if (atEnd && !draining
                 && _release.ShouldRelease(file.State, file.LastGrowth, file.WriterMovedAt, _files.Renamed.Count, now))
@@ -156,8 +157,15 @@ internal sealed partial class Tailer : IDisposable
 
         if (_files.Live is { } live)
         {
-            var (read, _) = await _reader.ReadAsync(live, cancellationToken);
+            var (read, _, replaced) = await _reader.ReadAsync(live, checkHead: true, cancellationToken);
             progressed |= read;
+            if (replaced)
+            {
+                // Truncated and refilled past the read offset after RefreshAll's size check: the same copytruncate
+                // handling, with the offset at the end of what was old content. Its copy and the new content are
+                // read in the next pass, which comes at once (the pass progressed).
+                HandleTruncation(live, now);
+            }
         }
 
         ReleaseUncopied(now);
@@ -211,7 +219,13 @@ internal sealed partial class Tailer : IDisposable
         var status = LibC.StatPath(_path);
         _pathStatus = status;
 
-        // Chain files the watcher opened, oldest first: some may already be renamed away (or deleted).
+        // Chain files the watcher opened, oldest first: some may already be renamed away (or deleted). They are compared
+        // with the live file's identity, so it is fixed first if it is not known yet.
+        if (_files.Live is { Identity: null } unidentified && status?.SameFile(unidentified.Status) == true)
+        {
+            _reader.Identify(unidentified);
+        }
+
         var handed = _files.TakeUnclassified();
         while (_watcher.TryTakeOpened(out var taken))
         {
@@ -289,7 +303,7 @@ internal sealed partial class Tailer : IDisposable
             live.Refresh(now);
             if (FileClassifier.IsTruncated(
                     before, live.Status.Size, live.Reader.ReadOffset, live.Identity is not null,
-                    () => live.Identity!.Matches(live.Handle)))
+                    live.HeadUnchanged))
             {
                 HandleTruncation(live, now);
             }

@@ -33,8 +33,17 @@ internal sealed class TailerHarness : IDisposable
         configure?.Invoke(Options);
         Metrics = new ShipperMetrics(new MetricsRegistry());
         Budget = new InFlightBudget(Options.MaxInFlightBytes);
-        Tailer = Tailer.Create(Options, Budget, _channel.Writer, Registry, Metrics, Time, NullLogger.Instance, openedFiles);
+        Tailer = Tailer.Create(Options, Budget, new HookedWriter(_channel.Writer, this), Registry, Metrics, Time, NullLogger.Instance, openedFiles);
     }
+
+    /// <summary>
+    /// Runs once, right after the tail loop hands over its next batch, while the pass goes on: what the writer or a
+    /// rotator does between two reads of one pass (or between a pass's size check and its read).
+    /// </summary>
+    public Action? AfterNextBatch { get; set; }
+
+    /// <summary>Every line handed over so far, with the fingerprint of the file identity it was sent under.</summary>
+    public List<(string Fingerprint, long Offset, string Text)> Shipped { get; } = [];
 
     public string Path { get; }
 
@@ -66,6 +75,7 @@ internal sealed class TailerHarness : IDisposable
             foreach (var line in batch.Lines)
             {
                 lines.Add(Encoding.UTF8.GetString(batch.Value(line)));
+                Shipped.Add((batch.File.Fingerprint, line.Offset, lines[^1]));
                 _unacked.Add(line.Pending);
             }
 
@@ -92,6 +102,26 @@ internal sealed class TailerHarness : IDisposable
         Tailer.Dispose();
         _dir.Dispose();
     }
+}
+
+/// <summary>The tail loop's channel writer, calling <see cref="TailerHarness.AfterNextBatch"/> once after a write.</summary>
+internal sealed class HookedWriter(ChannelWriter<LineBatch> inner, TailerHarness harness) : ChannelWriter<LineBatch>
+{
+    public override bool TryWrite(LineBatch item)
+    {
+        if (!inner.TryWrite(item))
+        {
+            return false;
+        }
+
+        var hook = harness.AfterNextBatch;
+        harness.AfterNextBatch = null;
+        hook?.Invoke();
+        return true;
+    }
+
+    public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) =>
+        inner.WaitToWriteAsync(cancellationToken);
 }
 
 /// <summary>The watcher's hand-over queue, filled by the test: descriptors reach the tail loop when the test says.</summary>

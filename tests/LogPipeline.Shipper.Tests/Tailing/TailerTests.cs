@@ -175,6 +175,20 @@ public sealed class TailerTests
         Assert.Equal(["old1", "new1"], await h.PassAsync());
     }
 
+    /// <summary>
+    /// First start (no checkpoint at all): the writer rotated before the shipper was up, so <c>path.1</c> holds the first
+    /// lines ever written. The e2e ingest-kill scenario once lost its whole first file (lines 1–272) this way.
+    /// </summary>
+    [Fact]
+    public async Task First_start_a_sibling_rotated_before_the_shipper_was_up_is_read_from_the_start()
+    {
+        using var h = new TailerHarness();
+        h.Write("first1\nfirst2\n", h.Path + ".1");
+        h.Write("second1\n");
+        h.Tailer.Recover(null);
+        Assert.Equal(["first1", "first2", "second1"], await h.PassAsync());
+    }
+
     [Fact]
     public async Task Built_in_rotation_waits_for_the_file_it_would_overwrite_to_be_acknowledged()
     {
