@@ -25,7 +25,7 @@ public static class IngestSection
     /// For iterating on the worker without a full section run: LPBENCH_INGEST_LINES, LPBENCH_INGEST_WORKERS
     /// (e.g. "2" or "1,2"), LPBENCH_INGEST_SINK (bulk | standin), LPBENCH_INGEST_PARTITIONS,
     /// LPBENCH_INGEST_WORKLOADS (e.g. "few-ua,bot-storm"; default all three), LPBENCH_INGEST_THREADS (processing
-    /// threads per worker for the one-worker few-ua rows, e.g. "1,default"; default "1,default").
+    /// threads per worker for the one-worker few-ua rows, e.g. "1,default"; default "1,2").
     /// </summary>
     private static string? Env(string name) => Environment.GetEnvironmentVariable("LPBENCH_INGEST_" + name) is { Length: > 0 } v ? v : null;
 
@@ -44,11 +44,11 @@ public static class IngestSection
         int[] workerCounts = Env("WORKERS") is { } w
             ? [.. w.Split(',').Select(x => int.Parse(x, CultureInfo.InvariantCulture))]
             : quick ? [1] : [1, 2];
-        // Scaling (issue #14): one worker with one processing thread, then with its default (one per core), then
-        // more workers. "default" leaves Indexing:ProcessingParallelism unset.
+        // Scaling (issue #14): one worker with one processing thread, then with two, then two workers (each with its
+        // default: one processing thread per core but one). "default" leaves Indexing:ProcessingParallelism unset.
         int?[] threadCounts = Env("THREADS") is { } t
             ? [.. t.Split(',').Select(x => x == "default" ? (int?)null : int.Parse(x, CultureInfo.InvariantCulture))]
-            : quick ? [null] : [1, null];
+            : quick ? [null] : [1, 2];
         // The user-agent workloads run with one worker: the question they answer is the CPU a line costs.
         var workloads = IngestWorkload.All()
             .Where(x => Env("WORKLOADS") is not { } only || only.Split(',').Contains(x.Name))
@@ -160,7 +160,7 @@ public static class IngestSection
         _ => "not measured before (issue #14: a real access log ×20, 559 distinct user agents: ~25k, ~40 µs)",
     };
 
-    private static string Threads(int? threads) => threads?.ToString(CultureInfo.InvariantCulture) ?? "default (one per core)";
+    private static string Threads(int? threads) => threads?.ToString(CultureInfo.InvariantCulture) ?? "default (cores − 1)";
 
     private static string Name(IngestSink sink) => sink == IngestSink.StandIn ? "stand-in" : "bulk";
 }

@@ -24,9 +24,13 @@ public sealed class IndexingOptions
     [KeyRange("Indexing:MaxConcurrentBulks", 1, 64)]
     public int MaxConcurrentBulks { get; set; } = 2;
 
-    /// <summary>Parallel parse/enrich workers (partitions are spread over them, each partition stays on one).</summary>
+    /// <summary>
+    /// Parallel parse/enrich workers (partitions are spread over them, each partition stays on one). Default: one per
+    /// core but one, which the consume thread (and librdkafka's fetch threads) keep busy at high rates; a worker
+    /// thread more than that only adds hand-offs and wake-ups (docs/ingest.md, Performance).
+    /// </summary>
     [KeyRange("Indexing:ProcessingParallelism", 1, 64)]
-    public int ProcessingParallelism { get; set; } = Math.Max(1, Environment.ProcessorCount);
+    public int ProcessingParallelism { get; set; } = Math.Max(1, Environment.ProcessorCount - 1);
 
     /// <summary>Consumed but not yet indexed messages at most; above it the consumer pauses its partitions.</summary>
     public int MaxInFlightMessages { get; set; } = 20_000;
