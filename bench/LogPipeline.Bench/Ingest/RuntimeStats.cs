@@ -11,24 +11,15 @@ public sealed record RuntimeStats(double AllocatedBytes, long Gen0, long Gen1, l
     /// <summary>Scrapes every worker; null when one does not answer (the row then shows n/a).</summary>
     public static RuntimeStats? Read(IEnumerable<int> ports)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         double allocated = 0, pause = 0;
         long gen0 = 0, gen1 = 0, gen2 = 0;
-        foreach (var port in ports)
+        if (WorkerMetrics.Scrape(ports) is not { } texts)
         {
-            string text;
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{port}/metrics"));
-                using var response = http.Send(request);
-                using var reader = new StreamReader(response.Content.ReadAsStream());
-                text = reader.ReadToEnd();
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
-            {
-                return null;
-            }
+            return null;
+        }
 
+        foreach (var text in texts)
+        {
             foreach (var line in text.Split('\n'))
             {
                 var space = line.LastIndexOf(' ');

@@ -33,25 +33,16 @@ public sealed record UserAgentStats(long Hits, long Misses, double ColdSeconds, 
     /// <summary>Scrapes every worker; null when one does not answer (the row then shows n/a).</summary>
     public static UserAgentStats? Read(IEnumerable<int> ports)
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         long hits = 0, misses = 0, count = 0;
         double sum = 0;
         var buckets = new SortedDictionary<double, long>();
-        foreach (var port in ports)
+        if (WorkerMetrics.Scrape(ports) is not { } texts)
         {
-            string text;
-            try
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"http://127.0.0.1:{port}/metrics"));
-                using var response = http.Send(request);
-                using var reader = new StreamReader(response.Content.ReadAsStream());
-                text = reader.ReadToEnd();
-            }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
-            {
-                return null;
-            }
+            return null;
+        }
 
+        foreach (var text in texts)
+        {
             foreach (var line in text.Split('\n'))
             {
                 if (!line.StartsWith(Prefix, StringComparison.Ordinal))

@@ -49,11 +49,14 @@ public sealed class ElasticsearchFaultTests
     public async Task Connections_reset_mid_response_are_retried_and_409s_count_as_done()
     {
         // The stand-in stores the documents and then cuts the answer: the retry meets 409s, which mean "indexed".
-        await RunAsync("ES connection reset mid-response ×6", p =>
-        {
-            p.Elasticsearch.DropNextConnections(6);
-            return Task.CompletedTask;
-        });
+        await RunAsync(
+            "ES connection reset mid-response ×6",
+            p =>
+            {
+                p.Elasticsearch.DropNextConnections(6);
+                return Task.CompletedTask;
+            },
+            responsesCut: true);
     }
 
     [Fact]
@@ -101,7 +104,12 @@ public sealed class ElasticsearchFaultTests
         Assert.Equal(rejected.Count, books.Sum("logpipeline_ingest_dead_lettered_total", "stage=\"index\""));
     }
 
-    private static async Task RunAsync(string name, Func<Pipeline, Task> fault)
+    /// <param name="responsesCut">
+    /// The fault stores documents and loses the answer: their retry meets 409s. With as few batches as cut answers
+    /// (one processing thread cuts 2,000-line batches) every document may be such a 409, so none need be counted as
+    /// created, but some must be counted as already indexed.
+    /// </param>
+    private static async Task RunAsync(string name, Func<Pipeline, Task> fault, bool responsesCut = false)
     {
         await using var pipeline = Pipeline.Start();
         var (shipper, ingest) = await Scenario.StartWorkersAsync(pipeline);
@@ -122,7 +130,15 @@ public sealed class ElasticsearchFaultTests
         Assert.Equal(books.Consumed, books.Indexed + books.Duplicates + books.DeadLettered);
         // A document stored behind a cut response is counted as a 409 "already indexed" on the retry, not as created.
         var documents = pipeline.Documents().Count;
-        Assert.InRange(books.Indexed, 1, documents);
+        if (responsesCut)
+        {
+            Assert.InRange(books.Duplicates, 1, documents);
+        }
+        else
+        {
+            Assert.InRange(books.Indexed, 1, documents);
+        }
+
         Assert.Equal(documents, books.Indexed + books.Duplicates);
     }
 }
