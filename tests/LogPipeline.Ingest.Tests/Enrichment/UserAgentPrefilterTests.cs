@@ -187,13 +187,28 @@ public sealed class UserAgentPrefilterTests
         Assert.True(differences.Count == 0, string.Join('\n', differences.Take(20)));
     }
 
+    /// <summary>A clock that moves <see cref="Step"/> microseconds each time it is read: every timed interpreted run costs exactly one step.</summary>
+    private sealed class SteppingClock(long step) : TimeProvider
+    {
+        private long _now = 1_000_000;
+
+        public long Step { get; } = step;
+
+        public override long TimestampFrequency => 1_000_000;
+
+        public override long GetTimestamp() => Interlocked.Add(ref _now, Step);
+    }
+
+    private static RegexPromoter SteppedPromoter(long microsecondsPerRun) =>
+        new(new SteppingClock(microsecondsPerRun), RegexPromoter.DefaultCompileSecondsPerChar);
+
     [Fact]
     public void Traffic_with_a_few_distinct_user_agents_compiles_no_rule()
     {
-        // The run-count rule alone (the time rule would make this depend on the machine's load): the cache answers
-        // repeats, so each rule runs at most once per distinct user agent.
+        // The cache answers repeats, so each rule runs at most once per distinct user agent: five runs of 50 µs
+        // interpreted are far below what compiling any rule is estimated to cost.
         var parser = new UserAgentParser(TestData.RegexesPath, UserAgentOptions.DefaultCacheBytes, 512, TestData.UnhurriedMatchTimeout, prefilter: true,
-            promoter: new RegexPromoter(RegexPromoter.DefaultAfterRuns, long.MaxValue));
+            promoter: SteppedPromoter(50));
         string[] agents =
         [
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
@@ -218,11 +233,12 @@ public sealed class UserAgentPrefilterTests
     public void A_rule_that_new_user_agents_keep_reaching_is_compiled_and_one_they_never_reach_is_not()
     {
         var parser = new UserAgentParser(TestData.RegexesPath, UserAgentOptions.DefaultCacheBytes, 512, TestData.UnhurriedMatchTimeout, prefilter: true,
-            promoter: new RegexPromoter(RegexPromoter.DefaultAfterRuns, long.MaxValue));
+            promoter: SteppedPromoter(50));
         var reference = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: false);
 
-        // Distinct Firefox builds: each one is a cache miss that reaches the same candidate rules.
-        for (var build = 0; build < RegexPromoter.DefaultAfterRuns; build++)
+        // Distinct Firefox builds: each one is a cache miss that reaches the same candidate rules, 50 µs a run, until
+        // the rules they reach have cost what compiling them is estimated to.
+        for (var build = 0; build < 2_000; build++)
         {
             var ua = $"Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.{build}) Gecko/20100101 Firefox/121.{build}";
             Assert.Equal(reference.Resolve(ua), parser.Parse(ua.AsSpan()));
@@ -239,19 +255,38 @@ public sealed class UserAgentPrefilterTests
     }
 
     [Fact]
-    public void A_rule_whose_interpreting_costs_enough_is_compiled_before_its_run_count_says_so()
+    public void A_rule_is_compiled_once_its_interpreted_time_reaches_its_estimated_compile_cost_and_not_before()
     {
-        // Time rule alone, with a budget any second run exceeds (the first run is never timed).
-        var parser = new UserAgentParser(TestData.RegexesPath, UserAgentOptions.DefaultCacheBytes, 512, TestData.UnhurriedMatchTimeout, prefilter: true,
-            promoter: new RegexPromoter(int.MaxValue, 1));
-        parser.Parse("Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0".AsSpan());
-        WaitForCompilation(parser);
-        Assert.Equal(0, parser.Promoter!.Promoted);
+        var promoter = SteppedPromoter(100);
+        var rule = new UapRule(new Regex("Firefox/(\\d+)\\.(\\d+)", RegexOptions.None, TestData.UnhurriedMatchTimeout), []);
+        var budget = promoter.EstimatedCompileTicks(rule.PatternLength);
+        Assert.Equal((long)(rule.PatternLength * RegexPromoter.DefaultCompileSecondsPerChar * 1_000_000), budget);
 
-        parser.Parse("Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:121.1) Gecko/20100101 Firefox/121.1".AsSpan());
-        WaitForCompilation(parser);
-        Assert.True(parser.Promoter.Promoted > 0);
-        Assert.Equal(0, parser.Promoter.Failed);
+        // The first run is not timed; every later one costs one 100 µs step.
+        var runsToBudget = 1 + (int)Math.Ceiling(budget / 100.0);
+        for (var run = 1; run < runsToBudget; run++)
+        {
+            Assert.True(rule.Match($"Firefox/121.{run}", promoter).Success);
+        }
+
+        Assert.Equal(0, promoter.Pending);
+        Assert.Equal(0, promoter.Promoted);
+        Assert.False(rule.IsCompiled);
+
+        Assert.Equal("7", rule.Match("Firefox/121.7", promoter).Groups[2].Value);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (promoter.Pending > 0 && clock.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            Thread.Sleep(10);
+        }
+
+        Assert.Equal(1, promoter.Promoted);
+        Assert.Equal(0, promoter.Failed);
+        Assert.True(rule.IsCompiled);
+        Assert.Equal("8", rule.Match("Firefox/121.8", promoter).Groups[2].Value);
+
+        // That compilation took one step on this clock, far less than estimated: the estimate moves towards it.
+        Assert.True(promoter.EstimatedCompileTicks(rule.PatternLength) < budget, $"{promoter.EstimatedCompileTicks(rule.PatternLength)} vs {budget}");
     }
 
     private static void WaitForCompilation(UserAgentParser parser)

@@ -1,56 +1,62 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 
 namespace LogPipeline.Ingest.Enrichment.UserAgents;
 
 /// <summary>
 /// Compiles the rules the traffic uses, one at a time on a thread-pool thread, so a processing thread never waits
-/// for Reflection.Emit or the JIT. A rule asks for it itself (<see cref="UapRule.Match"/>) once it has run
-/// interpreted often enough or long enough (<see cref="Wants"/>); a rule runs only when the prefilter makes it a
-/// candidate for a user agent not in the cache, so rules the traffic never reaches are never compiled and traffic
-/// with a handful of distinct user agents compiles none. Until its compiled regex is swapped in a rule keeps
-/// answering interpreted. The queue is concurrent; only the one draining work item (guarded by <c>_draining</c>)
-/// dequeues.
+/// for Reflection.Emit or the JIT. A rule asks for it itself (<see cref="UapRule.Match"/>) once the time it has spent
+/// interpreted reaches what compiling it is estimated to cost (<see cref="Wants"/>): the rent-or-buy rule, which
+/// never spends more than about twice what the best choice in hindsight would have (docs/decisions/0005). A rule runs
+/// only when the prefilter makes it a candidate for a user agent not in the cache, so rules the traffic never reaches
+/// are never compiled, traffic with a handful of distinct user agents compiles none, and rules reached only while a
+/// cache warms up (hundreds of distinct user agents, each seen once and then cached) mostly stay interpreted, where a
+/// stream of new user agents that keeps reaching a rule gets it compiled. Until its compiled regex is swapped in a rule
+/// keeps answering interpreted. The queue is concurrent; only the one draining work item (guarded by
+/// <c>_draining</c>) dequeues, and it alone writes the learned compile cost, which any thread reads.
 /// </summary>
 internal sealed class RegexPromoter
 {
     /// <summary>
-    /// Interpreted time (first run excluded) after which a rule is compiled. Compiling and JIT-ing one regex costs a
-    /// few milliseconds of CPU, once per process; compiling when the interpreted time spent reaches a fraction of that
-    /// bounds what a wrong guess costs (a rule that stops being reached after its compile wasted a few times what it
-    /// had already cost) while a rule that keeps being reached is compiled early in its life. Rules reached only while
-    /// a cache warms up (hundreds of distinct user agents, each seen once and then cached) mostly stay interpreted.
+    /// Starting estimate of compile cost (building the compiled regex, JIT-ing its code, one warm-up match) per
+    /// character of pattern: roughly linear in the pattern's length over uap-core's rules (bench/README.md, user-agent
+    /// engine). Replaced, as compilations happen, by what they cost on this machine.
     /// </summary>
-    public static readonly long DefaultAfterTicks = Stopwatch.Frequency / 1000;
+    public const double DefaultCompileSecondsPerChar = 60e-6;
 
-    /// <summary>
-    /// Interpreted runs after which a rule is compiled whatever its time. Each run is a distinct user agent (the cache
-    /// answers repeats) that the prefilter let through: a rule this many new user agents have reached is one a stream
-    /// of new ones keeps reaching, even when each run is cheap.
-    /// </summary>
-    public const int DefaultAfterRuns = 64;
+    /// <summary>Weight of the starting estimate against measured compilations, in pattern characters.</summary>
+    private const double PriorChars = 500;
 
-    private readonly int _afterRuns;
-    private readonly long _afterTicks;
+    private readonly double _priorTicksPerChar;
     private readonly ConcurrentQueue<(UapRule Rule, string Sample)> _queue = new();
+    private double _ticksPerChar;
+    private long _compiledChars;
+    private long _compileTicks;
     private int _draining;
     private long _promoted;
     private long _failed;
 
     public RegexPromoter()
-        : this(DefaultAfterRuns, DefaultAfterTicks)
+        : this(TimeProvider.System, DefaultCompileSecondsPerChar)
     {
     }
 
-    /// <summary>Other thresholds, for tests that need one rule of the two alone.</summary>
-    public RegexPromoter(int afterRuns, long afterTicks)
+    /// <param name="time">The clock interpreted runs and compilations are timed with.</param>
+    /// <param name="compileSecondsPerChar">Starting estimate of compile cost per pattern character.</param>
+    public RegexPromoter(TimeProvider time, double compileSecondsPerChar)
     {
-        _afterRuns = afterRuns;
-        _afterTicks = afterTicks;
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(compileSecondsPerChar);
+        Time = time;
+        _priorTicksPerChar = compileSecondsPerChar * time.TimestampFrequency;
+        _ticksPerChar = _priorTicksPerChar;
     }
 
-    /// <summary>Whether a rule that has run interpreted <paramref name="runs"/> times for <paramref name="ticks"/> should be compiled.</summary>
-    public bool Wants(int runs, long ticks) => runs >= _afterRuns || ticks >= _afterTicks;
+    public TimeProvider Time { get; }
+
+    /// <summary>Whether a rule whose pattern has <paramref name="patternLength"/> characters and has run interpreted for <paramref name="interpretedTicks"/> should be compiled.</summary>
+    public bool Wants(int patternLength, long interpretedTicks) => interpretedTicks >= EstimatedCompileTicks(patternLength);
+
+    /// <summary>What compiling a pattern of <paramref name="patternLength"/> characters is expected to cost, in <see cref="Time"/> ticks.</summary>
+    public long EstimatedCompileTicks(int patternLength) => (long)(patternLength * Volatile.Read(ref _ticksPerChar));
 
     /// <summary>Regexes compiled and swapped in so far.</summary>
     public long Promoted => Interlocked.Read(ref _promoted);
@@ -71,6 +77,14 @@ internal sealed class RegexPromoter
         }
     }
 
+    /// <summary>Folds one compilation's cost into the estimate (the draining work item only).</summary>
+    private void Learn(int patternLength, long ticks)
+    {
+        _compiledChars += patternLength;
+        _compileTicks += ticks;
+        Volatile.Write(ref _ticksPerChar, ((_priorTicksPerChar * PriorChars) + _compileTicks) / (PriorChars + _compiledChars));
+    }
+
     private void Drain()
     {
         while (true)
@@ -79,8 +93,10 @@ internal sealed class RegexPromoter
             {
                 try
                 {
+                    var start = Time.GetTimestamp();
                     if (item.Rule.Promote(item.Sample))
                     {
+                        Learn(item.Rule.PatternLength, Time.GetTimestamp() - start);
                         Interlocked.Increment(ref _promoted);
                     }
                 }

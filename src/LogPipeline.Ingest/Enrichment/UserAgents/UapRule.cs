@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -7,7 +6,7 @@ namespace LogPipeline.Ingest.Enrichment.UserAgents;
 /// <summary>
 /// One uap-core parser entry: a regex and up to five replacements ($1…$9 substituted). The regex starts interpreted
 /// (construction stays cheap) and is replaced by a <see cref="RegexOptions.Compiled"/> one built off the hot path by
-/// <see cref="RegexPromoter"/> once the traffic has run it often or long enough (<see cref="RegexPromoter.Wants"/>):
+/// <see cref="RegexPromoter"/> once interpreting it has cost what compiling it would (<see cref="RegexPromoter.Wants"/>):
 /// the prefilter runs a rule only when the user agent holds its required literals, so the rules a site's traffic
 /// never reaches are never compiled. Both engines are .NET's backtracking engine, so the answers are the same; any
 /// thread may match, the swap is one volatile write.
@@ -21,9 +20,9 @@ internal sealed class UapRule
 
     private Regex _regex;
 
-    /// <summary>Time spent and runs made interpreting; updated without atomics by any thread (a lost update only delays promotion).</summary>
+    /// <summary>Time spent interpreting (in the promoter's ticks), and whether the untimed first run is done; updated without atomics by any thread (a lost update only delays promotion).</summary>
     private long _interpretedTicks;
-    private int _interpretedRuns;
+    private bool _ranOnce;
 
     /// <summary>0 = interpreted, 1 = queued for compilation (or compiled).</summary>
     private int _promotion;
@@ -32,7 +31,11 @@ internal sealed class UapRule
     {
         _regex = regex;
         _replacements = replacements;
+        PatternLength = regex.ToString().Length;
     }
+
+    /// <summary>Characters in the pattern: what compiling the rule is estimated to cost by.</summary>
+    public int PatternLength { get; }
 
     public Regex Regex => Volatile.Read(ref _regex);
 
@@ -41,7 +44,7 @@ internal sealed class UapRule
 
     public bool IsCompiled => (Regex.Options & RegexOptions.Compiled) != 0;
 
-    /// <summary>Runs the regex; with a promoter, the rule asks to be compiled once it has run interpreted often or long enough.</summary>
+    /// <summary>Runs the regex; with a promoter, the rule asks to be compiled once interpreting it has cost what compiling it would.</summary>
     public Match Match(string input, RegexPromoter? promoter)
     {
         var regex = Regex;
@@ -52,20 +55,21 @@ internal sealed class UapRule
 
         // The first run is not timed: it also pays one-time costs (the regex's runner is created, shared interpreter
         // code may still be JIT-ed) that say nothing about what the rule will cost from then on.
-        var start = _interpretedRuns == 0 ? 0 : Stopwatch.GetTimestamp();
+        var timed = _ranOnce;
+        var start = timed ? promoter.Time.GetTimestamp() : 0;
         try
         {
             return regex.Match(input);
         }
         finally
         {
-            if (start != 0)
+            if (timed)
             {
-                _interpretedTicks += Stopwatch.GetTimestamp() - start;
+                _interpretedTicks += promoter.Time.GetTimestamp() - start;
             }
 
-            _interpretedRuns++;
-            if (promoter.Wants(_interpretedRuns, _interpretedTicks)
+            _ranOnce = true;
+            if (promoter.Wants(PatternLength, _interpretedTicks)
                 && Volatile.Read(ref _promotion) == 0 && Interlocked.Exchange(ref _promotion, 1) == 0)
             {
                 promoter.Enqueue(this, input);

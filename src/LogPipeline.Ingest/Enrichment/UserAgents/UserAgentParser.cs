@@ -10,7 +10,7 @@ namespace LogPipeline.Ingest.Enrichment.UserAgents;
 /// is scanned once for every rule's required literals (<see cref="RegexAtoms"/>, <see cref="AtomScanner"/>), which
 /// yields the set of rules that can match (<see cref="UapRegexes.Candidates"/>); only those run, in the list's order,
 /// so the first match is the one a full walk finds. A rule's regex is compiled in the background once the traffic
-/// has run it often enough (<see cref="RegexPromoter"/>); the rest stay interpreted.
+/// has spent as long interpreting it as compiling it is estimated to take (<see cref="RegexPromoter"/>); the rest stay interpreted.
 /// Thread-safe: the rules and the scanner are immutable (a rule's regex is swapped atomically when compiled), the
 /// cache is concurrent and shared by every processing thread (one parser per worker process). The cache is bounded by
 /// estimated bytes (<see cref="EstimatedBytes"/>), so a storm of unique user agents costs the cold parse of each and
