@@ -25,6 +25,10 @@ internal sealed class ProcessingWorker(
 
     private Batch? _batch;
 
+    // Body bytes of the last batch sent: the next body starts that large, so a full batch is written without the
+    // buffer growing (each growth copies the whole body) and a trickle's small batches stay small.
+    private int _lastBodyBytes;
+
     public async Task RunAsync(CancellationToken abort)
     {
         try
@@ -94,7 +98,7 @@ internal sealed class ProcessingWorker(
 
     private void Add(IngestRecord record, DateTimeOffset receivedAt)
     {
-        _batch ??= new Batch(options.BatchSize, Math.Min(options.BatchBytes, 1024 * 1024), time.GetTimestamp());
+        _batch ??= new Batch(options.BatchSize, InitialBodyBytes(), time.GetTimestamp());
         var body = _batch.Body;
         var start = body.Length;
         Span<byte> id = stackalloc byte[DocumentId.Length];
@@ -132,10 +136,19 @@ internal sealed class ProcessingWorker(
         }
     }
 
+    /// <summary>The last body's size and an eighth more (a batch is cut on count or bytes, so sizes repeat), 64 KiB at least.</summary>
+    private int InitialBodyBytes()
+    {
+        const long Smallest = 64 * 1024;
+        var largest = Math.Max(Smallest, options.BatchBytes + ((long)options.BatchBytes / 8));
+        return (int)Math.Clamp(_lastBodyBytes + ((long)_lastBodyBytes / 8), Smallest, largest);
+    }
+
     private async Task EmitAsync(CancellationToken abort)
     {
         var batch = _batch!;
         _batch = null;
+        _lastBodyBytes = batch.Body.Length;
         try
         {
             await output.WriteAsync(batch, abort);
