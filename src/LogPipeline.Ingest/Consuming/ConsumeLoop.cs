@@ -81,7 +81,7 @@ internal sealed class ConsumeLoop
     public static readonly TimeSpan HoldBeforePause = TimeSpan.FromSeconds(2);
 
     /// <summary>Time since the loop last polled Kafka (liveness), readable from any thread.</summary>
-    public TimeSpan SinceLastPoll => _time.GetElapsedTime(Interlocked.Read(ref _lastPollTimestamp));
+    public TimeSpan SinceLastPoll => _time.GetElapsedTime(Volatile.Read(ref _lastPollTimestamp));
 
     /// <summary>
     /// Runs until <paramref name="stop"/> (then drains: flush, store, commit, close) or <paramref name="abort"/>
@@ -138,7 +138,11 @@ internal sealed class ConsumeLoop
                 }
 
                 ApplyBackpressure(consumer);
-                Interlocked.Exchange(ref _lastPollTimestamp, _time.GetTimestamp());
+
+                // One clock read per poll, for the liveness stamp and the lag schedule (a lag update up to one poll
+                // timeout late is fine). A plain volatile write: the readers only need the latest value.
+                var now = _time.GetTimestamp();
+                Volatile.Write(ref _lastPollTimestamp, now);
                 var holding = HasPending;
                 // While records wait in a chunk, only take what librdkafka already has; when it has nothing
                 // more, the chunks go out before the loop blocks in the poll.
@@ -154,10 +158,10 @@ internal sealed class ConsumeLoop
                     FlushAll();
                 }
 
-                if (_time.GetTimestamp() >= nextLag)
+                if (now >= nextLag)
                 {
                     UpdateLag(consumer);
-                    nextLag = _time.GetTimestamp() + _time.TimestampFrequency;
+                    nextLag = now + _time.TimestampFrequency;
                 }
             }
 

@@ -117,8 +117,7 @@ public sealed class DocumentFactory : IDocumentFactory
         b.Clear();
         var timestamp = record.Timestamp ?? source.ReceivedAt;
         b.Set(DocumentField.Timestamp, timestamp);
-        b.Set(DocumentField.Message, line);
-        b.Set(DocumentField.EventOriginal, line);
+        b.Set(DocumentField.Message, DocumentField.EventOriginal, line);
         b.Set(DocumentField.EventKind, EventKind);
         b.Set(DocumentField.EventCategory, Web);
         b.Set(DocumentField.EventType, Access);

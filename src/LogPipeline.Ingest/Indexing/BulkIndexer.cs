@@ -323,7 +323,7 @@ internal sealed class BulkIndexer
         _metrics.BulkSize.Observe(documents);
         try
         {
-            var response = await _client.Transport.RequestAsync<BytesResponse>(HttpMethod.POST, _path, PostData.ReadOnlyMemory(body), _request, abandon);
+            var response = await _client.Transport.RequestAsync<BytesResponse>(HttpMethod.POST, _path, Body(body), _request, abandon);
             var details = response.ApiCallDetails;
             if (details.HttpStatusCode is not { } status)
             {
@@ -347,6 +347,16 @@ internal sealed class BulkIndexer
             _metrics.BulkLatency.Observe(_time.GetElapsedTime(started).TotalSeconds);
         }
     }
+
+    /// <summary>
+    /// The body written to the request stream as it is. PostData.ReadOnlyMemory writes it with the stream's span
+    /// overload, which the request stream does not override: Stream's default copied the whole body into a rented
+    /// array first. The memory overload reaches the connection with the array itself.
+    /// </summary>
+    private static PostData Body(ReadOnlyMemory<byte> body) => PostData.StreamHandler(
+        body,
+        static (bytes, stream) => stream.Write(bytes.Span),
+        static (bytes, stream, cancel) => stream.WriteAsync(bytes, cancel).AsTask());
 
     private static string Truncate(byte[] answer) =>
         System.Text.Encoding.UTF8.GetString(answer, 0, Math.Min(answer.Length, 512));

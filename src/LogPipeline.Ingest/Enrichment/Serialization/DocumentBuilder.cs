@@ -20,6 +20,11 @@ public sealed class DocumentBuilder
     private readonly JsonEncodedText[] _encoded = new JsonEncodedText[DocumentFields.Names.Length];
     private readonly EscapedTextCache _text = new();
 
+    // A UTF-8 value set for two fields (the line: message and event.original), escaped once per document into here and
+    // copied for both; _escapedStart is where in _bytes the escaped value came from (-1: nothing escaped yet).
+    private readonly ArrayBufferWriter<byte> _escaped = new(1024);
+    private int _escapedStart = -1;
+
     // The fields whose slot is set, so the writer skips an object with nothing inside in one test.
     private FieldMask _set;
     private byte[] _bytes = new byte[4096];
@@ -44,6 +49,23 @@ public sealed class DocumentBuilder
         Array.Clear(_slots);
         _set = default;
         _used = 0;
+        _escapedStart = -1;
+    }
+
+    /// <summary>The same UTF-8 value for two fields: copied once, and escaped once when the document is written.</summary>
+    public void Set(DocumentField field, DocumentField sameValue, ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.IsEmpty)
+        {
+            return;
+        }
+
+        var start = _used;
+        var span = Reserve(utf8.Length);
+        utf8.CopyTo(span);
+        _used += utf8.Length;
+        Store(field, new Slot { Kind = Kind.Utf8, Shared = true, Start = start, Length = utf8.Length });
+        Store(sameValue, new Slot { Kind = Kind.Utf8, Shared = true, Start = start, Length = utf8.Length });
     }
 
     public void Set(DocumentField field, ReadOnlySpan<byte> utf8)
@@ -135,6 +157,7 @@ public sealed class DocumentBuilder
 
         // True right after a '{': the next member's template is written without its leading comma.
         var first = true;
+        _escapedStart = -1;
         o.WriteByte((byte)'{');
         for (var i = 0; i < ops.Length; i++)
         {
@@ -194,6 +217,18 @@ public sealed class DocumentBuilder
     {
         switch (slot.Kind)
         {
+            case Kind.Utf8 when slot.Shared:
+                if (_escapedStart != slot.Start)
+                {
+                    _escaped.ResetWrittenCount();
+                    var escaped = new DocumentOutput(_escaped);
+                    JsonStrings.WriteUtf8(ref escaped, _bytes.AsSpan(slot.Start, slot.Length));
+                    escaped.Flush();
+                    _escapedStart = slot.Start;
+                }
+
+                o.Write(_escaped.WrittenSpan);
+                break;
             case Kind.Utf8:
                 JsonStrings.WriteUtf8(ref o, _bytes.AsSpan(slot.Start, slot.Length));
                 break;
@@ -361,6 +396,9 @@ public sealed class DocumentBuilder
     private struct Slot
     {
         public Kind Kind;
+
+        // Utf8 set for two fields (Set(field, sameValue, utf8)): both slots hold the same Start and Length.
+        public bool Shared;
         public int Start;
         public int Length;
         // Long, double bits, bool, or a time's clock ticks (its offset minutes in Start).

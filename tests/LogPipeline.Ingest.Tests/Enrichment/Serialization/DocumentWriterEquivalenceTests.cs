@@ -107,6 +107,37 @@ public sealed class DocumentWriterEquivalenceTests
     }
 
     [Fact]
+    public void A_value_set_for_two_fields_is_written_for_both_as_if_set_for_each()
+    {
+        var b = new DocumentBuilder();
+        foreach (var text in Hostile)
+        {
+            var line = Encoding.UTF8.GetBytes("1.2.3.4 - - \"GET /" + text + " HTTP/1.1\" 200");
+            b.Clear();
+            b.Set(DocumentField.Message, DocumentField.EventOriginal, line);
+            b.Set(DocumentField.UrlPath, Encoding.UTF8.GetBytes(text));
+            AssertSameAsOracle(b, "shared " + Describe(text));
+            var written = Write(b);
+
+            // The same document with the value set for each field on its own.
+            b.Clear();
+            b.Set(DocumentField.Message, line);
+            b.Set(DocumentField.EventOriginal, line);
+            b.Set(DocumentField.UrlPath, Encoding.UTF8.GetBytes(text));
+            Assert.Equal(Write(b), written);
+        }
+
+        // A second document after Clear must not reuse the first one's escaped value.
+        b.Clear();
+        b.Set(DocumentField.Message, DocumentField.EventOriginal, "first \"a\""u8);
+        Assert.Contains("first", Write(b), StringComparison.Ordinal);
+        b.Clear();
+        b.Set(DocumentField.Message, DocumentField.EventOriginal, "other \"b\""u8);
+        AssertSameAsOracle(b, "after clear");
+        Assert.DoesNotContain("first", Write(b), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Invalid_utf8_from_decoded_escapes_is_replaced_as_utf8jsonwriter_replaces_it()
     {
         // Lines are valid UTF-8, but an nginx \xHH escape or a %HH in the path decodes to any byte.
