@@ -18,8 +18,8 @@ internal sealed class RegexPromoter
 {
     /// <summary>
     /// Starting estimate of compile cost (building the compiled regex, JIT-ing its code, one warm-up match) per
-    /// character of pattern: roughly linear in the pattern's length over uap-core's rules (bench/README.md, user-agent
-    /// engine). Replaced, as compilations happen, by what they cost on this machine.
+    /// character of pattern: roughly linear in the pattern's length over uap-core's rules (how it was measured:
+    /// docs/decisions/0005). Replaced, as compilations happen, by what they cost on this machine.
     /// </summary>
     public const double DefaultCompileSecondsPerChar = 60e-6;
 
