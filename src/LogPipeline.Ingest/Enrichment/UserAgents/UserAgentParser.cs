@@ -86,7 +86,9 @@ public sealed class UserAgentParser
             utf8 = utf8[.._maxLength];
         }
 
-        Span<char> chars = stackalloc char[_maxLength];
+        // UTF-8 never takes fewer bytes than UTF-16 units, so the string's own length is enough (a buffer of
+        // MaxLength would be zeroed in full on every call, hit or miss).
+        Span<char> chars = stackalloc char[utf8.Length];
         var length = Encoding.UTF8.GetChars(utf8, chars);
         return Parse(chars[..length]);
     }
