@@ -346,7 +346,7 @@ public sealed class DocumentFactory : IDocumentFactory
         var userAgent = decoded[..length];
         state.UserAgentLength = length;
         b.Set(DocumentField.UserAgentOriginal, userAgent);
-        var info = _userAgents.Parse(userAgent);
+        var info = state.RecentUserAgents.Parse(userAgent, _userAgents);
         b.Set(DocumentField.UserAgentName, info.Name);
         b.Set(DocumentField.UserAgentVersion, info.Version);
         b.Set(DocumentField.UserAgentOsName, info.OsName);
@@ -523,6 +523,8 @@ public sealed class DocumentFactory : IDocumentFactory
         private char[] _userAgentChars = new char[512];
 
         public DocumentBuilder Builder { get; } = new();
+
+        public RecentUserAgents RecentUserAgents { get; } = new();
 
         public Span<byte> Scratch(int length)
         {

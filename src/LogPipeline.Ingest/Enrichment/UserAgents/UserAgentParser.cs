@@ -93,6 +93,9 @@ public sealed class UserAgentParser
         return Parse(chars[..length]);
     }
 
+    /// <summary>Counts a hit answered in front of this parser's cache (<see cref="RecentUserAgents"/>).</summary>
+    internal void CountHit() => _metrics?.Hits.Increment();
+
     public UserAgentInfo Parse(ReadOnlySpan<char> userAgent)
     {
         if (userAgent.Length > _maxLength)
