@@ -20,8 +20,9 @@ public sealed class DocumentBuilder
     private readonly JsonEncodedText[] _encoded = new JsonEncodedText[DocumentFields.Names.Length];
     private readonly EscapedTextCache _text = new();
 
-    // A UTF-8 value set for two fields (the line: message and event.original), escaped once per document into here and
-    // copied for both; _escapedStart is where in _bytes the escaped value came from (-1: nothing escaped yet).
+    // A UTF-8 value set for two fields (the line: message and event.original), escaped once per WriteTo into here and
+    // copied for both; _escapedStart is where in _bytes the escaped value came from (-1: nothing escaped yet in this
+    // WriteTo, which resets it).
     private readonly ArrayBufferWriter<byte> _escaped = new(1024);
     private int _escapedStart = -1;
 
@@ -49,23 +50,20 @@ public sealed class DocumentBuilder
         Array.Clear(_slots);
         _set = default;
         _used = 0;
-        _escapedStart = -1;
     }
 
     /// <summary>The same UTF-8 value for two fields: copied once, and escaped once when the document is written.</summary>
     public void Set(DocumentField field, DocumentField sameValue, ReadOnlySpan<byte> utf8)
     {
+        Set(field, utf8);
         if (utf8.IsEmpty)
         {
             return;
         }
 
-        var start = _used;
-        var span = Reserve(utf8.Length);
-        utf8.CopyTo(span);
-        _used += utf8.Length;
-        Store(field, new Slot { Kind = Kind.Utf8, Shared = true, Start = start, Length = utf8.Length });
-        Store(sameValue, new Slot { Kind = Kind.Utf8, Shared = true, Start = start, Length = utf8.Length });
+        ref var slot = ref _slots[(int)field];
+        slot.Shared = true;
+        Store(sameValue, slot);
     }
 
     public void Set(DocumentField field, ReadOnlySpan<byte> utf8)
