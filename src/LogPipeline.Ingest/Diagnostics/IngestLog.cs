@@ -82,4 +82,10 @@ internal static partial class IngestLog
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Critical, Message = "Pipeline stage {Stage} failed")]
     public static partial void StageFailed(ILogger logger, string stage, Exception exception);
+
+    [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "User-agent rules: all {Rules} precompiled ({Source})")]
+    public static partial void UserAgentRulesPrecompiled(ILogger logger, int rules, string source);
+
+    [LoggerMessage(EventId = 121, Level = LogLevel.Warning, Message = "User-agent rules: {Interpreted} of {Rules} start interpreted and are compiled as the traffic uses them: {Reason}")]
+    public static partial void UserAgentRulesInterpreted(ILogger logger, int interpreted, int rules, string reason);
 }

@@ -1,10 +1,13 @@
 using LogPipeline.Hosting.Metrics;
+using LogPipeline.Ingest.Diagnostics;
 using LogPipeline.Ingest.Enrichment.GeoIp;
 using LogPipeline.Ingest.Enrichment.UserAgents;
 using LogPipeline.Ingest.Parsing;
+using LogPipeline.Ingest.UserAgentRules;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LogPipeline.Ingest.Enrichment;
@@ -38,7 +41,9 @@ public static class DocumentFactoryServiceCollectionExtensions
             // host has a registry (the worker; not `check`).
             var registry = sp.GetService<MetricsRegistry>();
             var metrics = registry is null ? null : new UserAgentCacheMetrics(registry, sp.GetRequiredService<TimeProvider>());
-            return new UserAgentParser(options.ResolvedRegexesPath, options.CacheBytes, options.MaxLength, options.MatchTimeout, metrics);
+            var parser = new UserAgentParser(options.ResolvedRegexesPath, options.CacheBytes, options.MaxLength, options.MatchTimeout, metrics);
+            LogRuleEngines(sp.GetService<ILoggerFactory>()?.CreateLogger(typeof(UserAgentParser)), parser, options);
+            return parser;
         });
         services.TryAddSingleton(sp => new RecoveredLines(sp.GetService<MetricsRegistry>() ?? new MetricsRegistry()));
         services.TryAddSingleton(DocumentDefaults.FromDataStream(configuration["Elasticsearch:DataStream"]));
@@ -50,5 +55,26 @@ public static class DocumentFactoryServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<RecoveredLines>()));
         return services;
+    }
+
+    /// <summary>Says at start whether the rules run precompiled, and if not all of them, why (the cold parse is then slower).</summary>
+    private static void LogRuleEngines(ILogger? logger, UserAgentParser parser, UserAgentOptions options)
+    {
+        if (logger is null)
+        {
+            return;
+        }
+
+        if (parser.PrecompiledCount == parser.RuleCount)
+        {
+            IngestLog.UserAgentRulesPrecompiled(logger, parser.RuleCount, PrecompiledRules.GeneratedFrom);
+            return;
+        }
+
+        var reason = PrecompiledRuleSet.NotUsableReason
+            ?? (options.MatchTimeout != PrecompiledRuleSet.MatchTimeout
+                ? $"UserAgent:MatchTimeout is {options.MatchTimeout}, the precompiled rules carry {PrecompiledRuleSet.MatchTimeout}"
+                : $"{options.ResolvedRegexesPath} has rules the build did not precompile (it generated {PrecompiledRuleSet.Count} from {PrecompiledRules.GeneratedFrom})");
+        IngestLog.UserAgentRulesInterpreted(logger, parser.RuleCount - parser.PrecompiledCount, parser.RuleCount, reason);
     }
 }

@@ -130,7 +130,9 @@ public sealed class UserAgentPrefilterTests
     [Fact]
     public void The_prefiltered_parser_answers_exactly_like_trying_every_rule_in_order()
     {
-        var prefiltered = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: true);
+        // The product's parser (precompiled rules) against the runtime's interpreter trying every rule in order.
+        var prefiltered = new UserAgentParser(TestData.RegexesPath, 16, 512, null, prefilter: true);
+        Assert.Equal(prefiltered.RuleCount, prefiltered.PrecompiledCount);
         var naive = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: false);
         var random = new Random(Seed + 1);
         var conformance = UapConformance.AllUserAgents();
@@ -164,7 +166,7 @@ public sealed class UserAgentPrefilterTests
     [Fact]
     public void Compiled_rules_answer_exactly_like_interpreted_ones()
     {
-        var compiled = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: true);
+        var compiled = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: true, precompiled: false);
         foreach (var rule in compiled.Rules)
         {
             rule.Promote(string.Empty);
@@ -208,7 +210,7 @@ public sealed class UserAgentPrefilterTests
         // The cache answers repeats, so each rule runs at most once per distinct user agent: five runs of 50 µs
         // interpreted are far below what compiling any rule is estimated to cost.
         var parser = new UserAgentParser(TestData.RegexesPath, UserAgentOptions.DefaultCacheBytes, 512, TestData.UnhurriedMatchTimeout, prefilter: true,
-            promoter: SteppedPromoter(50));
+            promoter: SteppedPromoter(50), precompiled: false);
         string[] agents =
         [
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
@@ -233,7 +235,7 @@ public sealed class UserAgentPrefilterTests
     public void A_rule_that_new_user_agents_keep_reaching_is_compiled_and_one_they_never_reach_is_not()
     {
         var parser = new UserAgentParser(TestData.RegexesPath, UserAgentOptions.DefaultCacheBytes, 512, TestData.UnhurriedMatchTimeout, prefilter: true,
-            promoter: SteppedPromoter(50));
+            promoter: SteppedPromoter(50), precompiled: false);
         var reference = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: false);
 
         // Distinct Firefox builds: each one is a cache miss that reaches the same candidate rules, 50 µs a run, until
@@ -303,7 +305,7 @@ public sealed class UserAgentPrefilterTests
     [Fact]
     public void A_rule_the_engine_spends_its_time_in_is_compiled_in_the_background()
     {
-        var parser = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: true);
+        var parser = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: true, precompiled: false);
         var reference = new UserAgentParser(TestData.RegexesPath, 16, 512, TestData.UnhurriedMatchTimeout, prefilter: false);
         const string bot = "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)";
         var expected = reference.Resolve(bot);

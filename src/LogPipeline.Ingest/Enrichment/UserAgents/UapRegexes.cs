@@ -118,26 +118,28 @@ internal sealed class UapRegexes
     public AtomScanner Scanner { get; }
 
     /// <summary>
-    /// Loads and compiles every regex once. Interpreted (not Compiled): with the result cache a regex runs
-    /// only for a user agent not seen recently, and compiling ~1,200 regexes would cost seconds at start.
-    /// uap-core uses no lookbehind/backreference-heavy constructs, but the match timeout bounds any pathological
-    /// input anyway.
+    /// Loads the rules. Each is the build's precompiled regex when <paramref name="precompiled"/> and
+    /// <see cref="PrecompiledRuleSet"/> has it (same pattern and options, same match timeout, native code for this
+    /// platform); otherwise an interpreted one (not Compiled: compiling ~1,200 regexes would cost seconds at start,
+    /// and <see cref="RegexPromoter"/> compiles those the traffic uses). uap-core uses no
+    /// lookbehind/backreference-heavy constructs, but the match timeout bounds any pathological input anyway.
     /// </summary>
-    public static UapRegexes Load(string path, TimeSpan matchTimeout, RegexOptions extra = RegexOptions.None)
+    public static UapRegexes Load(string path, TimeSpan matchTimeout, RegexOptions extra = RegexOptions.None, bool precompiled = true)
     {
+        precompiled &= extra == RegexOptions.None;
         using var reader = File.OpenText(path);
         var yaml = new YamlStream();
         yaml.Load(reader);
         var root = (YamlMappingNode)yaml.Documents[0].RootNode;
         var atoms = new List<string[][]>();
         return new UapRegexes(
-            Rules(root, "user_agent_parsers", ["family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"], matchTimeout, extra, atoms),
-            Rules(root, "os_parsers", ["os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"], matchTimeout, extra, atoms),
-            Rules(root, "device_parsers", ["device_replacement", "brand_replacement", "model_replacement"], matchTimeout, extra, atoms),
+            Rules(root, "user_agent_parsers", ["family_replacement", "v1_replacement", "v2_replacement", "v3_replacement", "v4_replacement"], matchTimeout, extra, precompiled, atoms),
+            Rules(root, "os_parsers", ["os_replacement", "os_v1_replacement", "os_v2_replacement", "os_v3_replacement", "os_v4_replacement"], matchTimeout, extra, precompiled, atoms),
+            Rules(root, "device_parsers", ["device_replacement", "brand_replacement", "model_replacement"], matchTimeout, extra, precompiled, atoms),
             atoms);
     }
 
-    private static UapRule[] Rules(YamlMappingNode root, string section, string[] replacementKeys, TimeSpan matchTimeout, RegexOptions extra, List<string[][]> atoms)
+    private static UapRule[] Rules(YamlMappingNode root, string section, string[] replacementKeys, TimeSpan matchTimeout, RegexOptions extra, bool precompiled, List<string[][]> atoms)
     {
         if (!root.Children.TryGetValue(new YamlScalarNode(section), out var node) || node is not YamlSequenceNode list)
         {
@@ -155,7 +157,8 @@ internal sealed class UapRegexes
             }
 
             var replacements = replacementKeys.Select(k => Scalar(entry, k)).ToArray();
-            rules.Add(new UapRule(new Regex(pattern, options, matchTimeout), replacements));
+            var built = precompiled ? PrecompiledRuleSet.Find(pattern, options, matchTimeout) : null;
+            rules.Add(built is null ? new UapRule(new Regex(pattern, options, matchTimeout), replacements) : new UapRule(built, replacements, precompiled: true));
             atoms.Add(RegexAtoms.Extract(pattern));
         }
 

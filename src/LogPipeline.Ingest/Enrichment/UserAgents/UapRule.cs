@@ -4,8 +4,9 @@ using System.Text.RegularExpressions;
 namespace LogPipeline.Ingest.Enrichment.UserAgents;
 
 /// <summary>
-/// One uap-core parser entry: a regex and up to five replacements ($1…$9 substituted). The regex starts interpreted
-/// (construction stays cheap) and is replaced by a <see cref="RegexOptions.Compiled"/> one built off the hot path by
+/// One uap-core parser entry: a regex and up to five replacements ($1…$9 substituted). The regex is normally the
+/// build's precompiled one (<see cref="PrecompiledRuleSet"/>: native code from the
+/// first match, never promoted). Otherwise it starts interpreted (construction stays cheap) and is replaced by a <see cref="RegexOptions.Compiled"/> one built off the hot path by
 /// <see cref="RegexPromoter"/> once interpreting it has cost what compiling it would (<see cref="RegexPromoter.Wants"/>):
 /// the prefilter runs a rule only when the user agent holds its required literals, so the rules a site's traffic
 /// never reaches are never compiled. Both engines are .NET's backtracking engine, so the answers are the same; any
@@ -24,15 +25,20 @@ internal sealed class UapRule
     private long _interpretedTicks;
     private bool _ranOnce;
 
-    /// <summary>0 = interpreted, 1 = queued for compilation (or compiled).</summary>
+    /// <summary>0 = interpreted, 1 = queued for compilation (or compiled), 2 = precompiled at build (never promoted).</summary>
     private int _promotion;
 
-    public UapRule(Regex regex, string?[] replacements)
+    public UapRule(Regex regex, string?[] replacements, bool precompiled = false)
     {
         _regex = regex;
         _replacements = replacements;
         PatternLength = regex.ToString().Length;
+        _promotion = precompiled ? 2 : 0;
+        IsPrecompiled = precompiled;
     }
+
+    /// <summary>The regex is the build's source-generated, ReadyToRun one.</summary>
+    public bool IsPrecompiled { get; }
 
     /// <summary>Characters in the pattern: what compiling the rule is estimated to cost by.</summary>
     public int PatternLength { get; }
@@ -42,13 +48,14 @@ internal sealed class UapRule
     /// <summary>Position in <see cref="UapRegexes.All"/> (the rule's bit in a candidate set).</summary>
     public int Index { get; internal set; }
 
-    public bool IsCompiled => (Regex.Options & RegexOptions.Compiled) != 0;
+    /// <summary>Runs as compiled code: precompiled at build, or compiled by the promoter.</summary>
+    public bool IsCompiled => IsPrecompiled || (Regex.Options & RegexOptions.Compiled) != 0;
 
     /// <summary>Runs the regex; with a promoter, the rule asks to be compiled once interpreting it has cost what compiling it would.</summary>
     public Match Match(string input, RegexPromoter? promoter)
     {
         var regex = Regex;
-        if (promoter is null || (regex.Options & RegexOptions.Compiled) != 0)
+        if (promoter is null || IsPrecompiled || (regex.Options & RegexOptions.Compiled) != 0)
         {
             return regex.Match(input);
         }
@@ -78,11 +85,11 @@ internal sealed class UapRule
     }
 
     /// <summary>Builds the compiled regex, runs it once on <paramref name="sample"/> so its code is JIT-ed here, then swaps it in.</summary>
-    /// <returns>false when the regex was already compiled.</returns>
+    /// <returns>false when the regex was already compiled (or precompiled).</returns>
     internal bool Promote(string sample)
     {
         var current = Regex;
-        if ((current.Options & RegexOptions.Compiled) != 0)
+        if (IsPrecompiled || (current.Options & RegexOptions.Compiled) != 0)
         {
             return false;
         }

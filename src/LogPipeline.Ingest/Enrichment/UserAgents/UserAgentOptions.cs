@@ -1,4 +1,5 @@
 using LogPipeline.Hosting.Configuration;
+using LogPipeline.Ingest.UserAgentRules;
 using Microsoft.Extensions.Options;
 
 namespace LogPipeline.Ingest.Enrichment.UserAgents;
@@ -25,9 +26,12 @@ public sealed class UserAgentOptions
     [KeyRange("UserAgent:MaxLength", 32, 65_536)]
     public int MaxLength { get; set; } = 512;
 
-    /// <summary>Per-regex match timeout, the backstop against catastrophic backtracking.</summary>
+    /// <summary>
+    /// Per-regex match timeout, the backstop against catastrophic backtracking. The build's precompiled rules carry
+    /// this default; another value runs every rule on the runtime's regex engines instead (docs/ingest.md).
+    /// </summary>
     [KeyTimeSpanRange("UserAgent:MatchTimeout", "00:00:00.0000001", "00:00:10", Rule = "must be positive and at most 00:00:10")]
-    public TimeSpan MatchTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan MatchTimeout { get; set; } = TimeSpan.FromMilliseconds(PrecompiledRules.MatchTimeoutMilliseconds);
 
     public string ResolvedRegexesPath => Path.GetFullPath(RegexesPath, AppContext.BaseDirectory);
 }

@@ -38,12 +38,15 @@ public sealed class UserAgentParser
 
     /// <summary>
     /// <paramref name="prefilter"/> false: every rule's regex is tried in order (the reference the prefilter is tested
-    /// against, never compiled); <paramref name="promoter"/>: when to compile a rule (null: <see cref="RegexPromoter"/>'s defaults).
+    /// against); <paramref name="promoter"/>: when to compile a rule that is not precompiled (null:
+    /// <see cref="RegexPromoter"/>'s defaults); <paramref name="precompiled"/> false: no rule uses the build's
+    /// precompiled regexes (every rule starts interpreted, as with another regexes.yaml).
     /// </summary>
     internal UserAgentParser(
-        string regexesPath, long cacheBytes, int maxLength, TimeSpan? matchTimeout, bool prefilter, UserAgentCacheMetrics? metrics = null, RegexPromoter? promoter = null)
+        string regexesPath, long cacheBytes, int maxLength, TimeSpan? matchTimeout, bool prefilter, UserAgentCacheMetrics? metrics = null, RegexPromoter? promoter = null,
+        bool precompiled = true)
     {
-        _regexes = UapRegexes.Load(regexesPath, matchTimeout ?? TimeSpan.FromMilliseconds(250));
+        _regexes = UapRegexes.Load(regexesPath, matchTimeout ?? TimeSpan.FromMilliseconds(UserAgentRules.PrecompiledRules.MatchTimeoutMilliseconds), precompiled: precompiled);
         _cache = new BoundedCache<UserAgentInfo>(cacheBytes, EstimatedBytes);
         _metrics = metrics;
         _maxLength = maxLength;
@@ -67,6 +70,9 @@ public sealed class UserAgentParser
     public long CachedBytes => _cache.Cost;
 
     public int RuleCount => _regexes.UserAgents.Length + _regexes.OperatingSystems.Length + _regexes.Devices.Length;
+
+    /// <summary>Rules running the build's precompiled regex (all of them with the pinned regexes.yaml and the default match timeout).</summary>
+    public int PrecompiledCount => _regexes.All.Count(r => r.IsPrecompiled);
 
     /// <summary>Rules without an extractable required literal: their regex runs on every user agent that reaches them.</summary>
     internal int AlwaysCandidateCount => Rules.Count(r => r.AlwaysCandidate);
