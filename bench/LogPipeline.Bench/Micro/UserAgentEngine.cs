@@ -32,7 +32,7 @@ public class UserAgentEngineBenchmarks
     {
         _agents = UserAgentEngine.TestUaStrings() ?? throw new InvalidOperationException(UserAgentEngine.Missing());
         _parser = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"));
-        _reference = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"), UserAgentOptions.DefaultCacheBytes, 512, null, prefilter: false);
+        _reference = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"), UserAgentOptions.DefaultCacheBytes, 512, null, prefilter: false, precompiled: false);
         // Steady state: the engine has seen this traffic and compiled the rules it spends its time in
         // (the cold-start cost is the separate first-pass table).
         UserAgentEngine.WarmUp(_parser, _agents);
@@ -123,7 +123,9 @@ public static class UserAgentEngine
         }
 
         var load = LoadAverage();
-        var cold = Cold(agents, prefilter: true).Concat(Cold(agents, prefilter: false)).ToList();
+        var cold = Cold(agents, prefilter: true, precompiled: true)
+            .Concat(Cold(agents, prefilter: true, precompiled: false))
+            .Concat(Cold(agents, prefilter: false, precompiled: false)).ToList();
         load += " → " + LoadAverage();
 
         var job = (quick ? Job.Dry.WithIterationCount(3).WithWarmupCount(1) : Job.ShortRun)
@@ -146,19 +148,23 @@ public static class UserAgentEngine
         sb.Append(CultureInfo.InvariantCulture, $"""
             uap-core's rules (regexes.yaml) over the {agents.Length:N0} distinct user agents of its `test_ua.yaml`
             (0.18.0, cut at 512 chars as the worker does). The engine scans each string once for every rule's required
-            literals (docs/ingest.md, Enrichment, User agent) and runs only the rules that can match, in uap-core's order; the
-            reference tries every rule in order. Targets for a never-seen string: mean ≤ 20 µs, p99 ≤ 200 µs.
+            literals (docs/ingest.md, Enrichment, User agent) and runs only the rules that can match, in uap-core's order,
+            each the build's precompiled regex (source-generated, native code: docs/decisions/0019). The fallback row is
+            the same engine on the runtime's regexes (another regexes.yaml or match timeout: interpreted, compiled once
+            the traffic has paid for it); the reference tries every rule in order, interpreted. Targets for a never-seen
+            string: mean ≤ 20 µs, p99 ≤ 200 µs.
             Load average (1 min) before → after the passes below: {load} on 2 cores; wall times scale with it, thread
             CPU times much less.
 
             "first pass": a fresh parser in a fresh process (construction, then each string once: every lookup a
             miss, JIT included). "warmed up": the same parser after it has seen the strings {WarmPasses}+ times (its
-            rules the strings reach compiled, the JIT settled), each string once more with the cache bypassed — what a
+            fallback's rules the strings reach compiled, the JIT settled), each string once more with the cache bypassed — what a
             never-seen string costs a worker that has been running. "warmed up on the other half": a fresh parser warmed
             up the same way on every other string, measured on the remaining ones — strings it has truly never seen,
-            which may reach rules its traffic did not and that are therefore still interpreted. Per string: the parsing thread's CPU time (what the string costs the
+            which for the fallback may reach rules its traffic did not and that are therefore still interpreted. Per string: the parsing thread's CPU time (what the string costs the
             worker) and wall time (which on this shared machine also counts waiting for a core); process CPU adds the
-            JIT and the background compilation of the rules, ÷ strings; rules compiled counts them at the row's end:
+            JIT and the background compilation of the fallback's rules, ÷ strings; rules compiled counts those at the row's end
+            (the precompiled engine compiles none):
 
             | engine | construction ms | CPU mean µs | CPU p99 µs | CPU max µs | wall mean µs | wall p99 µs | process CPU µs per string | rules compiled |
             |---|---:|---:|---:|---:|---:|---:|---:|---:|
@@ -223,11 +229,16 @@ public static class UserAgentEngine
         }
     }
 
-    private static IEnumerable<ColdResult> Cold(string[] agents, bool prefilter)
+    private static IEnumerable<ColdResult> Cold(string[] agents, bool prefilter, bool precompiled)
     {
-        var engine = prefilter ? "prefiltered engine" : "reference: every rule in order";
+        var engine = (prefilter, precompiled) switch
+        {
+            (true, true) => "prefiltered engine",
+            (true, false) => "prefiltered engine, rules not precompiled (fallback)",
+            _ => "reference: every rule in order, interpreted",
+        };
         var clock = Stopwatch.StartNew();
-        var parser = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"), UserAgentOptions.DefaultCacheBytes, MaxLength, null, prefilter);
+        var parser = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"), UserAgentOptions.DefaultCacheBytes, MaxLength, null, prefilter, precompiled: precompiled);
         var construction = clock.Elapsed.TotalMilliseconds;
         yield return Pass(engine + ", first pass", construction, agents, parser, cached: true);
         WarmUp(parser, agents);
@@ -236,7 +247,7 @@ public static class UserAgentEngine
         {
             // Rules are compiled once the traffic reaches them: a string unlike the traffic so far may reach rules
             // still interpreted. A parser warmed on every other string, measured on the rest.
-            var half = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"), UserAgentOptions.DefaultCacheBytes, MaxLength, null, prefilter);
+            var half = new UserAgentParser(EnrichmentFixture.DataFile("regexes.yaml"), UserAgentOptions.DefaultCacheBytes, MaxLength, null, prefilter, precompiled: precompiled);
             WarmUp(half, [.. agents.Where((_, i) => i % 2 == 0)]);
             yield return Pass(engine + ", warmed up on the other half", double.NaN, [.. agents.Where((_, i) => i % 2 == 1)], half, cached: false);
         }

@@ -1,8 +1,11 @@
 using System.Buffers;
 using System.Text;
 using LogPipeline.Ingest.Enrichment;
+using LogPipeline.Ingest.Enrichment.UserAgents;
+using LogPipeline.Ingest.Tests.Pipeline;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace LogPipeline.Ingest.Tests.Enrichment;
@@ -13,6 +16,31 @@ public sealed class AddDocumentFactoryTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         return new ServiceCollection().AddDocumentFactory(configuration).BuildServiceProvider();
+    }
+
+    [Theory]
+    [InlineData(null, 120)]
+    [InlineData("00:00:01", 121)]
+    public void The_worker_says_at_start_whether_the_user_agent_rules_run_precompiled(string? matchTimeout, int expectedEvent)
+    {
+        var loggers = new CapturingLoggers();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["UserAgent:MatchTimeout"] = matchTimeout }).Build();
+        using var services = new ServiceCollection().AddSingleton<ILoggerFactory>(loggers).AddDocumentFactory(configuration).BuildServiceProvider();
+        var parser = services.GetRequiredService<UserAgentParser>();
+
+        var entry = Assert.Single(loggers.Entries, e => e.EventId is 120 or 121);
+        Assert.Equal(expectedEvent, entry.EventId);
+        Assert.Equal(expectedEvent == 120 ? parser.RuleCount : 0, parser.PrecompiledCount);
+        if (expectedEvent == 121)
+        {
+            Assert.Equal(LogLevel.Warning, entry.Level);
+            Assert.Contains("UserAgent:MatchTimeout is 00:00:01", entry.Message, StringComparison.Ordinal);
+            Assert.Contains($"{parser.RuleCount} of {parser.RuleCount}", entry.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("SHA-256", entry.Message, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
