@@ -25,7 +25,7 @@ internal sealed class UapRule
     private long _interpretedTicks;
     private bool _ranOnce;
 
-    /// <summary>0 = interpreted, 1 = queued for compilation (or compiled), 2 = precompiled at build (never promoted).</summary>
+    /// <summary>0 = interpreted, 1 = queued for compilation (or compiled); a precompiled rule never gets that far (<see cref="IsPrecompiled"/>).</summary>
     private int _promotion;
 
     public UapRule(Regex regex, string?[] replacements, bool precompiled = false)
@@ -33,7 +33,6 @@ internal sealed class UapRule
         _regex = regex;
         _replacements = replacements;
         PatternLength = regex.ToString().Length;
-        _promotion = precompiled ? 2 : 0;
         IsPrecompiled = precompiled;
     }
 

@@ -1,5 +1,4 @@
 using LogPipeline.Hosting.Configuration;
-using LogPipeline.Ingest.UserAgentRules;
 using Microsoft.Extensions.Options;
 
 namespace LogPipeline.Ingest.Enrichment.UserAgents;
@@ -31,7 +30,7 @@ public sealed class UserAgentOptions
     /// this default; another value runs every rule on the runtime's regex engines instead (docs/ingest.md).
     /// </summary>
     [KeyTimeSpanRange("UserAgent:MatchTimeout", "00:00:00.0000001", "00:00:10", Rule = "must be positive and at most 00:00:10")]
-    public TimeSpan MatchTimeout { get; set; } = TimeSpan.FromMilliseconds(PrecompiledRules.MatchTimeoutMilliseconds);
+    public TimeSpan MatchTimeout { get; set; } = PrecompiledRuleSet.MatchTimeout;
 
     public string ResolvedRegexesPath => Path.GetFullPath(RegexesPath, AppContext.BaseDirectory);
 }

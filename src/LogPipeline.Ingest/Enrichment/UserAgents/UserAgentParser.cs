@@ -46,7 +46,7 @@ public sealed class UserAgentParser
         string regexesPath, long cacheBytes, int maxLength, TimeSpan? matchTimeout, bool prefilter, UserAgentCacheMetrics? metrics = null, RegexPromoter? promoter = null,
         bool precompiled = true)
     {
-        _regexes = UapRegexes.Load(regexesPath, matchTimeout ?? TimeSpan.FromMilliseconds(UserAgentRules.PrecompiledRules.MatchTimeoutMilliseconds), precompiled: precompiled);
+        _regexes = UapRegexes.Load(regexesPath, matchTimeout ?? PrecompiledRuleSet.MatchTimeout, precompiled: precompiled);
         _cache = new BoundedCache<UserAgentInfo>(cacheBytes, EstimatedBytes);
         _metrics = metrics;
         _maxLength = maxLength;
